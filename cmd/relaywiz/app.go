@@ -1,0 +1,42 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+)
+
+// app holds everything a command needs from the outside world, so tests can
+// run any command in-process with their own streams and environment
+// (the Options/Factory idea of cli/cli, kept small).
+type app struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	// stdinTTY/stdoutTTY decide between interactive prompts, colour and
+	// progress on one side and plain, scriptable output on the other.
+	stdinTTY  bool
+	stdoutTTY bool
+
+	// getenv is os.Getenv in production; tests pass a map lookup.
+	getenv func(string) string
+}
+
+func newProcessApp() *app {
+	return &app{
+		stdin:     os.Stdin,
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		stdinTTY:  isatty.IsTerminal(os.Stdin.Fd()) || isatty.IsCygwinTerminal(os.Stdin.Fd()),
+		stdoutTTY: isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd()),
+		getenv:    os.Getenv,
+	}
+}
+
+// colour reports whether human output may use ANSI colour: only on a
+// terminal, and never when NO_COLOR is set (https://no-color.org).
+func (a *app) colour() bool {
+	return a.stdoutTTY && a.getenv("NO_COLOR") == ""
+}

@@ -1,0 +1,9 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// addSubcommands registers every subcommand. One line per command, each
+// defined in its own file (check.go, creds.go, steps.go, ...).
+func addSubcommands(root *cobra.Command, a *app) {
+	root.AddCommand()
+}
