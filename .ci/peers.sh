@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts and stops the real smart host the integration tests talk to:
-# Postfix on 127.0.0.2 (port 25: STARTTLS offered, AUTH only after TLS;
+# Postfix on a free loopback address (127.0.0.2 unless taken; port 25: STARTTLS
+# offered, AUTH only after TLS;
 # port 587: TLS required) with Dovecot as the SASL server, a certificate from
 # a throwaway test CA, and local Maildir delivery for *@sink.relaywiz.test.
 #
@@ -15,7 +16,7 @@ set -euo pipefail
 
 cmd=${1:-up}
 DIR=${2:-${RELAYWIZ_PEERS_DIR:-/tmp/relaywiz-peers}}
-HOST=127.0.0.2
+HOST=${RELAYWIZ_PEERS_HOST:-}
 NAME=smtp.relaywiz.test
 SINK=sink.relaywiz.test
 USER_NAME=relaytest@relaywiz.test
@@ -42,6 +43,22 @@ fi
 
 # A clean start every time: stale state from an earlier run must not leak in.
 down
+
+listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+# Pick a loopback address whose 25 and 587 are free, so a second instance
+# (a developer's long-running one, a parallel run) never answers in our place.
+if [ -z "$HOST" ]; then
+	for n in $(seq 2 40); do
+		if ! listening "127.0.0.$n" 25 && ! listening "127.0.0.$n" 587; then
+			HOST=127.0.0.$n
+			break
+		fi
+	done
+	[ -n "$HOST" ] || { echo "peers: no free 127.0.0.x address for ports 25/587" >&2; exit 1; }
+elif listening "$HOST" 25 || listening "$HOST" 587; then
+	echo "peers: $HOST:25 or :587 is already in use (another instance? '.ci/peers.sh down DIR')" >&2
+	exit 1
+fi
 rm -rf "$DIR"
 mkdir -p "$DIR"/{tls,postfix-conf,queue,data,maildir,dovecot/run,dovecot/state}
 chmod 755 "$DIR"
@@ -142,7 +159,7 @@ chmod 755 "$DIR/deliver.sh"
 chown 65534:65534 "$DIR/maildir"
 chmod 755 "$DIR/maildir"
 
-# Listen on 127.0.0.2 only (inet_interfaces cannot name it: only 127.0.0.1 is
+# Listen on $HOST only (inet_interfaces cannot name it: only 127.0.0.1 is
 # configured on lo), chroot off so smtpd reaches Dovecot's socket.
 postconf -c "$conf" -MX smtp/inet submission/inet 2>/dev/null || true
 postconf -c "$conf" -M "$HOST:smtp/inet=$HOST:smtp inet n - n - - smtpd"
@@ -157,7 +174,7 @@ postfix -c "$conf" start >/dev/null 2>&1 || { cat "$DIR/postfix.log" >&2 || true
 
 # Wait (bounded) until both ports greet.
 for _ in $(seq 1 50); do
-	if (exec 3<>/dev/tcp/$HOST/25) 2>/dev/null && (exec 3<>/dev/tcp/$HOST/587) 2>/dev/null; then
+	if listening "$HOST" 25 && listening "$HOST" 587; then
 		ready=1; break
 	fi
 	sleep 0.1

@@ -37,5 +37,5 @@ dbus-run-session -- bash -c '
 	set -euo pipefail
 	printf %s relaywiz-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 	export RELAYWIZ_KEYRING=secret-service
-	'"$GO"' test -race -count=1 -timeout 15m ./... "$@"
+	'"$GO"' test -race -count=1 -timeout 15m ${RELAYWIZ_TEST_PKGS:-./...} "$@"
 ' relaywiz-tests "$@"
