@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/mattn/go-isatty"
+
+	"relaywiz/creds"
 )
 
 // app holds everything a command needs from the outside world, so tests can
@@ -22,6 +24,10 @@ type app struct {
 
 	// getenv is os.Getenv in production; tests pass a map lookup.
 	getenv func(string) string
+
+	// store opens the credential store: the OS keyring in production, an
+	// in-memory creds.NewMemory() (or a fake) in tests. See password.go.
+	store func() creds.Store
 }
 
 func newProcessApp() *app {
@@ -32,6 +38,7 @@ func newProcessApp() *app {
 		stdinTTY:  isatty.IsTerminal(os.Stdin.Fd()) || isatty.IsCygwinTerminal(os.Stdin.Fd()),
 		stdoutTTY: isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd()),
 		getenv:    os.Getenv,
+		store:     func() creds.Store { return creds.NewKeyring(creds.DefaultTimeout) },
 	}
 }
 

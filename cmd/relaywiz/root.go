@@ -47,6 +47,7 @@ func newRootCmd(a *app) *cobra.Command {
 		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
 	})
 	root.CompletionOptions.HiddenDefaultCmd = true
+	addWizardFlags(root)
 	addSubcommands(root, a)
 	return root
 }

@@ -1,0 +1,157 @@
+package checks
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// LoadRoots returns the system trust store plus the PEM certificates in
+// caFile (empty: system roots only, returned as nil so crypto/x509 uses
+// the platform verifier). It fails when the file cannot be read or holds
+// no certificate, so a typo in --ca-file is reported up front.
+func LoadRoots(caFile string) (*x509.CertPool, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	n := 0
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("CA file %s: %w", caFile, err)
+		}
+		pool.AddCert(cert)
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("CA file %s contains no PEM certificate", caFile)
+	}
+	return pool, nil
+}
+
+// tlsVersionName renders a TLS version the way the JSON shows it: "TLS1.3".
+func tlsVersionName(v uint16) string {
+	return strings.ReplaceAll(tls.VersionName(v), " ", "")
+}
+
+// certNames lists the DNS and IP subject alternative names.
+func certNames(c *x509.Certificate) []string {
+	names := append([]string{}, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	return names
+}
+
+// describeTLS fills TLSInfo from a completed (or verifying) handshake.
+func describeTLS(cs tls.ConnectionState, now time.Time) *TLSInfo {
+	info := &TLSInfo{
+		Version: tlsVersionName(cs.Version),
+		Cipher:  tls.CipherSuiteName(cs.CipherSuite),
+		SANs:    []string{},
+	}
+	for _, c := range cs.PeerCertificates {
+		info.Chain = append(info.Chain, CertInfo{
+			Subject:  c.Subject.String(),
+			Issuer:   c.Issuer.String(),
+			SANs:     certNames(c),
+			NotAfter: c.NotAfter.UTC().Format(time.RFC3339),
+		})
+	}
+	if len(cs.PeerCertificates) > 0 {
+		leaf := cs.PeerCertificates[0]
+		info.Subject = leaf.Subject.String()
+		info.Issuer = leaf.Issuer.String()
+		info.SANs = certNames(leaf)
+		info.NotAfter = leaf.NotAfter.UTC().Format(time.RFC3339)
+		info.DaysLeft = int(leaf.NotAfter.Sub(now).Hours() / 24)
+		if leaf.NotAfter.Before(now) {
+			// Round towards the past so "expired yesterday" is -1, not 0.
+			info.DaysLeft = -int(now.Sub(leaf.NotAfter).Hours()/24) - 1
+		}
+	}
+	return info
+}
+
+// verifyPeer checks the chain and the name separately, so the result can
+// say which of the two is wrong; either error is nil when that part is
+// fine. The returned hint explains the first problem.
+func verifyPeer(certs []*x509.Certificate, roots *x509.CertPool, name string, now time.Time) (chainErr, nameErr error, hint string) {
+	if len(certs) == 0 {
+		return errors.New("the server sent no certificate"), nil, hintTLSHandshake()
+	}
+	leaf := certs[0]
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, chainErr = leaf.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   now,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+	nameErr = leaf.VerifyHostname(name)
+
+	var invalid x509.CertificateInvalidError
+	var unknown x509.UnknownAuthorityError
+	switch {
+	case errors.As(chainErr, &invalid) && invalid.Reason == x509.Expired && now.After(leaf.NotAfter):
+		hint = hintTLSExpired(leaf.NotAfter.UTC().Format(time.RFC3339))
+	case errors.As(chainErr, &invalid) && invalid.Reason == x509.Expired && now.Before(leaf.NotBefore):
+		hint = hintTLSNotYetValid(leaf.NotBefore.UTC().Format(time.RFC3339))
+	case errors.As(chainErr, &unknown):
+		hint = hintTLSUnknownAuthority(leaf.Issuer.String())
+	case chainErr != nil:
+		hint = "The certificate chain could not be verified: " + chainErr.Error() + ". Tell the provider; pass their CA with --ca-file if they use a private one."
+	case nameErr != nil:
+		hint = hintTLSHostname(name, certNames(leaf))
+	}
+	return chainErr, nameErr, hint
+}
+
+// verifyErrorText is the plain-language verify_error.
+func verifyErrorText(chainErr, nameErr error, name string, leaf *x509.Certificate) string {
+	var parts []string
+	if chainErr != nil {
+		var invalid x509.CertificateInvalidError
+		var unknown x509.UnknownAuthorityError
+		switch {
+		case errors.As(chainErr, &invalid) && invalid.Reason == x509.Expired && leaf != nil && time.Now().After(leaf.NotAfter):
+			parts = append(parts, "certificate expired on "+leaf.NotAfter.UTC().Format(time.RFC3339))
+		case errors.As(chainErr, &unknown):
+			parts = append(parts, "certificate signed by an unknown authority")
+		default:
+			parts = append(parts, chainErr.Error())
+		}
+	}
+	if nameErr != nil {
+		names := []string{}
+		if leaf != nil {
+			names = certNames(leaf)
+		}
+		parts = append(parts, fmt.Sprintf("name mismatch: certificate is for %s, not %q", strings.Join(names, ", "), name))
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"relaywiz/creds"
+)
+
+func newCredsSetCmd(a *app) *cobra.Command {
+	var key credsKey
+	var fromStdin bool
+	cmd := &cobra.Command{
+		Use:   "set --host HOST --user USER [--password-stdin]",
+		Short: "Store the SMTP password for a smart host in the OS keyring",
+		Long: `Store the SMTP password for USER at HOST in the OS keyring, replacing any
+password stored there before.
+
+On a terminal you are asked for the password twice and nothing is echoed.
+Without a terminal, pass --password-stdin and pipe the password in: the first
+line of stdin is used, without its line ending. An empty password is refused.
+The password is never accepted as an argument: arguments are visible to every
+user of the machine and land in shell history.
+
+relaywiz confirms where it stored the password but never prints it.
+
+Exit status: 0 stored; 64 bad input (a missing flag, an empty password, two
+entries that differ); 69 the keyring is unavailable (the message says why and
+what to do; nothing is written anywhere else).`,
+		Example: `  relaywiz creds set --host smtp.zivver.com --user relay@example.com
+  pass show zivver/smtp | relaywiz creds set --host smtp.zivver.com --user relay@example.com --password-stdin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := key.validate(); err != nil {
+				return err
+			}
+			secret, err := a.newPassword(key, fromStdin)
+			if err != nil {
+				return err
+			}
+			defer creds.Zero(secret)
+			if err := a.store().Set(cmd.Context(), key.host, key.user, secret); err != nil {
+				return keyringFailure(a, err)
+			}
+			fmt.Fprintf(a.stdout, "Stored the password for %s on %s in %s.\n", key.user, key.host, creds.Location(key.host, key.user))
+			fmt.Fprintf(a.stdout, "check, creds test, relay and send will use it. Remove it with: relaywiz creds delete --host %s --user %s\n", key.host, key.user)
+			return nil
+		},
+	}
+	key.addFlags(cmd)
+	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin instead of prompting")
+	return cmd
+}
+
+// readHidden reads a line from a terminal without echo. A variable so that
+// nothing but the terminal path itself needs a real TTY.
+var readHidden = func(f *os.File) ([]byte, error) { return term.ReadPassword(int(f.Fd())) }
+
+// newPassword gets the password to store: from stdin with --password-stdin,
+// else by prompting twice without echo on a terminal.
+func (a *app) newPassword(key credsKey, fromStdin bool) ([]byte, error) {
+	if fromStdin {
+		return readPasswordLine(a.stdin)
+	}
+	f, ok := a.stdin.(*os.File)
+	if !a.stdinTTY || !ok {
+		return nil, usageErrorf("--password-stdin: stdin is not a terminal, so relaywiz cannot ask for the password without echoing it; pipe it in with --password-stdin")
+	}
+	fmt.Fprintf(a.stderr, "Password for %s on %s (not echoed): ", key.user, key.host)
+	first, err := readHidden(f)
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("reading the password from the terminal: %w", err)
+	}
+	if len(first) == 0 {
+		return nil, usageErrorf("password: empty; nothing was stored")
+	}
+	fmt.Fprint(a.stderr, "Again, to confirm: ")
+	second, err := readHidden(f)
+	fmt.Fprintln(a.stderr)
+	defer creds.Zero(second)
+	if err != nil {
+		creds.Zero(first)
+		return nil, fmt.Errorf("reading the password from the terminal: %w", err)
+	}
+	if subtle.ConstantTimeCompare(first, second) != 1 {
+		creds.Zero(first)
+		return nil, usageErrorf("password: the two entries differ; nothing was stored")
+	}
+	return first, nil
+}

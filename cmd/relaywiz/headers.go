@@ -1,0 +1,436 @@
+package main
+
+// `relaywiz headers`: read a received message's headers and say whether it
+// went out through the provider's smart host. The analysis lives in package
+// troubleshoot; this file handles input, flags, output and exit status.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"relaywiz/troubleshoot"
+)
+
+// Exit statuses of `relaywiz headers` besides 0/1/64 (exit.go). They sit
+// outside the swaks stage codes so scripts can tell them apart.
+const (
+	exitHeadersNotSecure = 3 // the headers show the message did not go out secured
+	exitHeadersUnknown   = 4 // the headers cannot tell
+)
+
+type headersOptions struct {
+	json            bool
+	providerHosts   []string
+	triggerLabels   []string
+	triggerSubjects []string
+	antiLoop        []string
+	slowHop         time.Duration
+}
+
+const headersLong = `Read the headers of a message as the recipient received it and tell whether
+it went out through the secure-mail provider's smart host — and if not, which
+link broke.
+
+Input: an .eml file, or the text from Outlook's "View > Message details"
+(Internet headers) pasted on stdin ("-" or no FILE). Only the header block is
+read (up to 1 MiB); folded headers, RFC 2047 encoded words and CRLF or LF line
+ends are handled. When pasting on a terminal, end with an empty line or Ctrl-D
+(Ctrl-Z then Enter on Windows).
+
+It reports:
+  route     every Received hop oldest first: from, by, protocol (ESMTPS/ESMTPSA
+            = encrypted / encrypted+authenticated, ESMTP = plaintext), TLS
+            version and cipher when stated, time, delay and share of the total
+  markers   zivver-relay (Zivver plugin), x-zivver-ignore-smtp-recipients (set
+            by the Exchange rule: proves it fired), X-CS-Sensitivity
+            (Cryptshare), msip_labels (each label GUID, enabled or not, and the
+            exact rule text), anti-loop headers, SPF/DKIM/DMARC verdicts,
+            X-MS-Exchange-Organization-* routing hints
+  verdict   secure / NOT secure / cannot tell, with the reasons, most likely
+            cause first: trigger present but delivered directly (the rule did
+            not fire), hop into the provider without TLS, loops, slow hops
+
+The provider is recognised by host name. Defaults: zivver.com (and below),
+any name containing "cryptshare" or "codetwo". --provider-host replaces them:
+a domain ("zivver.com"), a glob ("*.relay.example.net") or a bare word
+matched inside a name ("cryptshare"). Repeat it for several.
+
+Exit status:
+  0   the message passed the provider's smart host (secure)
+  3   not secure: delivered directly although a trigger was present, or the
+      hop into the provider was not encrypted
+  4   cannot tell: no Received headers, or neither a provider hop nor a
+      trigger (pass --trigger-label/--trigger-subject to say what should
+      have triggered)
+  1   the input could not be read
+  64  bad input: unknown flag, unreadable FILE, no headers, more than 1 MiB`
+
+const headersExample = `  # analyse a saved message
+  relaywiz headers received.eml
+
+  # paste the headers from Outlook, end with an empty line
+  relaywiz headers -
+
+  # a Cryptshare gateway with its own name; machine-readable result
+  relaywiz headers --provider-host cmg.example.org --json msg.eml
+
+  # this label must always go through the provider
+  relaywiz headers --trigger-label 3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e msg.eml`
+
+func newHeadersCmd(a *app) *cobra.Command {
+	var o headersOptions
+	cmd := &cobra.Command{
+		Use:     "headers [FILE|-]",
+		Short:   "Tell from a received message's headers whether it went out secured",
+		Long:    headersLong,
+		Example: headersExample,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runHeaders(a, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.json, "json", false, `print {"hops":[…],"markers":{…},"labels":[…],"verdict":{"secure":true|false|null,"reasons":[…]}} only`)
+	f.StringArrayVar(&o.providerHosts, "provider-host", nil, "host `PATTERN` of the provider's smart host (repeatable; default zivver.com, cryptshare, codetwo)")
+	f.StringArrayVar(&o.triggerLabels, "trigger-label", nil, "sensitivity label `GUID` that must route through the provider (repeatable)")
+	f.StringArrayVar(&o.triggerSubjects, "trigger-subject", nil, "subject `WORD` that must route through the provider (repeatable)")
+	f.StringArrayVar(&o.antiLoop, "anti-loop-header", nil, "extra header `NAME` to report as anti-loop header (repeatable; X-AntiLoop-* and X-Loop are known)")
+	f.DurationVar(&o.slowHop, "slow-hop", troubleshoot.DefaultSlowHop, "report hops that took longer than this")
+	return cmd
+}
+
+func runHeaders(a *app, o headersOptions, args []string) error {
+	for _, p := range o.providerHosts {
+		if err := troubleshoot.ValidateProviderPattern(p); err != nil {
+			return usageErrorf("--provider-host %q: %v", p, err)
+		}
+	}
+	for _, g := range o.triggerLabels {
+		if !isLabelGUID(g) {
+			return usageErrorf("--trigger-label %q: expected a label GUID like 3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e (Get-Label -Identity \"Name\" | Select-Object Guid)", g)
+		}
+	}
+	if o.slowHop <= 0 {
+		return usageErrorf("--slow-hop must be positive, got %s", o.slowHop)
+	}
+
+	in, name, closeIn, err := openHeadersInput(a, args)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+
+	an, err := troubleshoot.Analyze(in, troubleshoot.Options{
+		ProviderHosts:   o.providerHosts,
+		TriggerLabels:   o.triggerLabels,
+		TriggerSubjects: o.triggerSubjects,
+		AntiLoopHeaders: o.antiLoop,
+		SlowHop:         o.slowHop,
+	})
+	var tooLarge *troubleshoot.TooLargeError
+	switch {
+	case errors.As(err, &tooLarge), errors.Is(err, troubleshoot.ErrNoHeaders):
+		return usageErrorf("%s: %v", name, err)
+	case err != nil:
+		return withExit(exitFailure, fmt.Errorf("%s: %w", name, err))
+	}
+
+	if o.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetEscapeHTML(false) // keep <addr@example> readable
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(an); err != nil {
+			return withExit(exitFailure, fmt.Errorf("writing JSON: %w", err))
+		}
+	} else {
+		renderHeaders(a.stdout, newTroubleStyles(a), an)
+	}
+	return headersExit(an.Verdict)
+}
+
+// headersExit maps the verdict to the documented exit status; the report
+// itself already explains, so the error carries no extra message.
+func headersExit(v troubleshoot.Verdict) error {
+	switch {
+	case v.Secure == nil:
+		return withExit(exitHeadersUnknown, nil)
+	case !*v.Secure:
+		return withExit(exitHeadersNotSecure, nil)
+	}
+	return nil
+}
+
+// openHeadersInput opens FILE, or stdin for "-"/no argument. On a terminal
+// it says how to end the paste, on stderr so --json output stays clean.
+func openHeadersInput(a *app, args []string) (io.Reader, string, func(), error) {
+	if len(args) == 0 || args[0] == "-" {
+		if a.stdinTTY {
+			fmt.Fprintln(a.stderr, "Paste the message headers, then an empty line (or Ctrl-D; on Windows Ctrl-Z, Enter):")
+		}
+		return a.stdin, "stdin", func() {}, nil
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, "", nil, usageErrorf("FILE %q does not exist (pass an .eml file, or - to paste headers on stdin)", args[0])
+		}
+		return nil, "", nil, usageErrorf("FILE %q: %v", args[0], err)
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, "", nil, usageErrorf("FILE %q is a directory; pass one message file", args[0])
+	}
+	return f, args[0], func() { f.Close() }, nil
+}
+
+func isLabelGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range strings.ToLower(s) {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// troubleStyles colour the headers/explain output; plain text without a
+// terminal or with NO_COLOR.
+type troubleStyles struct {
+	ok, fail, warn, faint, bold lipgloss.Style
+}
+
+func newTroubleStyles(a *app) troubleStyles {
+	r := lipgloss.NewRenderer(a.stdout)
+	if a.colour() {
+		r.SetColorProfile(termenv.ANSI)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	return troubleStyles{
+		ok:    r.NewStyle().Foreground(lipgloss.Color("2")),
+		fail:  r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
+		warn:  r.NewStyle().Foreground(lipgloss.Color("3")),
+		faint: r.NewStyle().Faint(true),
+		bold:  r.NewStyle().Bold(true),
+	}
+}
+
+func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
+	v := an.Verdict
+	switch {
+	case v.Secure == nil:
+		fmt.Fprintf(w, "%s %s\n", st.warn.Render("CANNOT TELL:"), "these headers do not show whether the message went out secured")
+	case *v.Secure:
+		fmt.Fprintf(w, "%s %s\n", st.ok.Render("SECURE:"), "the message passed the provider's smart host")
+	default:
+		fmt.Fprintf(w, "%s %s\n", st.fail.Render("NOT SECURE:"), "the message did not go out through the provider as it should")
+	}
+	for _, r := range v.Reasons {
+		mark := st.faint.Render("·")
+		switch r.Severity {
+		case troubleshoot.SevFail:
+			mark = st.fail.Render("✗")
+		case troubleshoot.SevWarn:
+			mark = st.warn.Render("!")
+		case troubleshoot.SevOK:
+			mark = st.ok.Render("✓")
+		}
+		wrapIndented(w, "  "+mark+" ", "    ", r.Message)
+	}
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, st.bold.Render("Route (oldest hop first)"))
+	if len(an.Hops) == 0 {
+		fmt.Fprintln(w, "  no Received headers")
+	} else {
+		// Two lines per hop: Exchange Online host names are ~50 characters,
+		// too wide for a table in an 80-column console.
+		for _, h := range an.Hops {
+			mark := ""
+			switch {
+			case h.Provider:
+				mark = "  " + st.ok.Render("(provider)")
+			case h.Local:
+				mark = "  " + st.faint.Render("(local)")
+			}
+			from, by := hopFrom(h), dashIfEmpty(h.By)
+			if len(from)+len(by)+9 <= 78 {
+				fmt.Fprintf(w, "  %2d  %s → %s%s\n", h.Index, from, by, mark)
+			} else {
+				fmt.Fprintf(w, "  %2d  %s\n      → %s%s\n", h.Index, from, by, mark)
+			}
+			fmt.Fprintf(w, "      %s  %s  %s  %s\n", dashIfEmpty(h.With), hopTLS(st, h), hopTime(h), st.faint.Render(hopDelay(h)))
+		}
+	}
+
+	m := an.Markers
+	var lines []string
+	addPtr := func(name string, p *string) {
+		if p != nil {
+			lines = append(lines, name+": "+*p)
+		}
+	}
+	addPtr("zivver-relay", m.ZivverRelay)
+	addPtr("x-zivver-ignore-smtp-recipients", m.ZivverIgnoreSMTPRecipients)
+	addPtr("X-CS-Sensitivity", m.CSSensitivity)
+	for _, f := range m.AntiLoop {
+		lines = append(lines, f.Name+": "+f.Value+"  (anti-loop)")
+	}
+	for _, f := range m.ProviderHeaders {
+		lines = append(lines, f.Name+": "+f.Value)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, st.bold.Render("Message"))
+	for _, kv := range [][2]string{{"Subject", m.Subject}, {"From", m.From}, {"To", m.To}} {
+		if kv[1] != "" {
+			fmt.Fprintf(w, "  %s: %s\n", kv[0], kv[1])
+		}
+	}
+	if m.Date != nil {
+		fmt.Fprintf(w, "  Date: %s\n", m.Date.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, st.bold.Render("Routing markers"))
+	if len(lines) == 0 {
+		fmt.Fprintln(w, "  none (no zivver-relay, x-zivver-ignore-smtp-recipients, X-CS-Sensitivity or anti-loop header)")
+	}
+	for _, l := range lines {
+		fmt.Fprintln(w, "  "+l)
+	}
+
+	if len(an.Labels) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.bold.Render("Sensitivity labels (msip_labels)"))
+		for _, l := range an.Labels {
+			state := st.ok.Render("enabled ")
+			if !l.Enabled {
+				state = st.faint.Render("disabled")
+			}
+			name := l.Name
+			if name == "" {
+				name = "(no name)"
+			}
+			fmt.Fprintf(w, "  %s %s  %s\n", state, l.GUID, name)
+			fmt.Fprintf(w, "           rule text: %s\n", l.RuleText)
+		}
+	}
+	if len(m.Auth) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.bold.Render("Authentication results"))
+		for _, r := range m.Auth {
+			who := r.Header
+			if r.AuthServID != "" {
+				who += " (" + r.AuthServID + ")"
+			}
+			var parts []string
+			for _, kv := range [][2]string{{"spf", r.SPF}, {"dkim", r.DKIM}, {"dmarc", r.DMARC}, {"arc", r.ARC}, {"compauth", r.CompAuth}} {
+				if kv[1] != "" {
+					parts = append(parts, kv[0]+"="+kv[1])
+				}
+			}
+			fmt.Fprintf(w, "  %s: %s\n", who, strings.Join(parts, " "))
+		}
+	}
+	if len(m.Exchange) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.bold.Render("Exchange routing hints"))
+		for _, f := range m.Exchange {
+			fmt.Fprintf(w, "  %s: %s\n", strings.TrimPrefix(f.Name, "X-MS-Exchange-Organization-"), f.Value)
+		}
+	}
+	if m.IgnoredLines > 0 {
+		fmt.Fprintf(w, "\n%s %d input line(s) were not headers and were skipped\n", st.faint.Render("note:"), m.IgnoredLines)
+	}
+}
+
+func hopFrom(h troubleshoot.Hop) string {
+	from := dashIfEmpty(h.From)
+	if h.FromIP != "" && h.FromIP != strings.Trim(h.From, "[]") {
+		from += " [" + h.FromIP + "]"
+	}
+	return from
+}
+
+func hopTLS(st troubleStyles, h troubleshoot.Hop) string {
+	switch {
+	case h.TLS == nil:
+		return st.faint.Render("TLS not stated")
+	case !*h.TLS && h.Local:
+		return st.faint.Render("no TLS (local)")
+	case !*h.TLS:
+		return st.fail.Render("NO TLS")
+	}
+	s := "TLS"
+	if h.TLSVersion != "" {
+		s = h.TLSVersion
+	}
+	if h.Cipher != "" {
+		s += " " + h.Cipher
+	}
+	return st.ok.Render(s)
+}
+
+func hopTime(h troubleshoot.Hop) string {
+	if h.Time == nil {
+		return "time not parsed"
+	}
+	return h.Time.UTC().Format("at 15:04:05 UTC (Jan 2)")
+}
+
+func hopDelay(h troubleshoot.Hop) string {
+	if h.DelaySeconds == nil {
+		return ""
+	}
+	d := (time.Duration(*h.DelaySeconds * float64(time.Second))).Round(time.Second)
+	s := d.String()
+	if d >= 0 {
+		s = "+" + s
+	}
+	if h.DelayPercent != nil {
+		s += fmt.Sprintf(" (%.0f%% of total)", *h.DelayPercent)
+	}
+	return s
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// wrapIndented prints text wrapped at ~78 columns: first line after first,
+// following lines after rest.
+func wrapIndented(w io.Writer, first, rest, text string) {
+	const width = 78
+	line, lineW := first, lipgloss.Width(first)
+	for _, word := range strings.Fields(text) {
+		ww := lipgloss.Width(word)
+		if lineW+ww > width && lineW > lipgloss.Width(rest) {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+			line, lineW = rest, lipgloss.Width(rest)
+		}
+		line += word + " "
+		lineW += ww + 1
+	}
+	fmt.Fprintln(w, strings.TrimRight(line, " "))
+}

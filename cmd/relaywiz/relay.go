@@ -1,0 +1,359 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"relaywiz/checks"
+	"relaywiz/creds"
+	"relaywiz/relay"
+)
+
+const relayLong = `Run a local SMTP relay that forwards every message to the smart host the way
+Exchange's send connector will: STARTTLS required, the certificate verified,
+AUTH (LOGIN when offered, else PLAIN) only after TLS.
+
+Point any SMTP client at it (swaks, a script, an application) to test the
+smart host before touching Exchange, or to reproduce a failure in minutes.
+
+How it behaves:
+  - Synchronous and streaming: the client gets its reply to DATA only after the
+    smart host answered, with the smart host's own code and text (a 550 stays a
+    550). There is no queue, so nothing is ever accepted and then dropped, and
+    the body is copied straight through: memory does not grow with size.
+  - The smart host connection (TLS + AUTH) is opened at MAIL FROM, so an
+    unreachable or untrusted smart host, or a wrong password, is answered there
+    with a 451 that names the problem, before the client sends any data.
+  - SIZE is advertised; MAIL FROM ... SIZE= over --max-size-mb gets 552 at once,
+    and a longer body gets 552 without anything being committed upstream.
+  - Loopback only. --allow-remote opens it to the network, and then every client
+    must STARTTLS and AUTH with --client-user and its password (never an open
+    relay).
+
+One line per client connection goes to stdout (client, envelope, size, the
+smart host's reply with queue id, time); --json-log makes it a JSON object.
+--verbose adds both conversations to stderr, AUTH redacted, bodies summarised.
+
+The password for --user comes from the OS keyring ('relaywiz creds set'), or
+from the first line of stdin with --password-stdin, or is asked for on a
+terminal.
+
+Exit status (with --once; without it, the relay runs until interrupted):
+  0   the smart host accepted the message
+  2   DNS or TCP connect to the smart host failed   21  bad or no banner
+  22  EHLO refused        29  STARTTLS/TLS/certificate   28  AUTH failed
+  23  MAIL FROM refused   24  RCPT TO refused   25  DATA refused
+  26  refused at the end of DATA
+  1   other failure       64  bad input         69  keyring unavailable`
+
+const relayExample = `  # forward to Zivver, password from the keyring
+  relaywiz relay --upstream smtp.zivver.com:587 --user relay@example.com
+
+  # then, in another terminal
+  swaks --server 127.0.0.1:2525 --from admin@example.com --to someone@example.org
+
+  # one message only, machine-readable log, conversation shown
+  relaywiz relay --upstream smtp.zivver.com:587 --user relay@example.com --once --json-log --verbose
+
+  # the local lab smart host as upstream (see 'relaywiz lab')
+  relaywiz relay --upstream 127.0.0.1:2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem --user relaywiz`
+
+// upstreamFlags are the smart-host flags relay and send share.
+type upstreamFlags struct {
+	upstream      string
+	user          string
+	fromStdin     bool
+	caFile        string
+	tlsServerName string
+	timeout       time.Duration
+	maxSizeMB     int
+}
+
+func (u *upstreamFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&u.upstream, "upstream", "", "smart host as HOST:PORT (port default 587), e.g. smtp.zivver.com:587 (required)")
+	f.StringVar(&u.user, "user", "", "SMTP user name for AUTH at the smart host (no AUTH without it)")
+	f.BoolVar(&u.fromStdin, "password-stdin", false, "read the smart-host password from the first line of stdin instead of the keyring")
+	f.StringVar(&u.caFile, "ca-file", "", "PEM file of extra CA certificates to trust for the smart host (e.g. the lab's CA)")
+	f.StringVar(&u.tlsServerName, "tls-server-name", "", "name the smart host's certificate must carry (default: the upstream host); needed for an IP address")
+	f.DurationVar(&u.timeout, "timeout", relay.DefaultUpstreamTimeout, "give up opening the smart host connection (TLS + AUTH) after this long")
+	f.IntVar(&u.maxSizeMB, "max-size-mb", int(relay.DefaultMaxMessageBytes>>20), "largest message accepted, in MB (the providers' maximum is 50)")
+}
+
+// parse validates the flags (exit 64 naming the flag).
+func (u *upstreamFlags) parse() (host string, port int, err error) {
+	if u.upstream == "" {
+		return "", 0, usageErrorf("--upstream: required, e.g. --upstream smtp.zivver.com:587")
+	}
+	host, port, err = splitUpstream(u.upstream)
+	if err != nil {
+		return "", 0, err
+	}
+	if u.caFile != "" {
+		if _, err := checks.LoadRoots(u.caFile); err != nil {
+			return "", 0, usageErrorf("--ca-file: %v", err)
+		}
+	}
+	if u.timeout <= 0 {
+		return "", 0, usageErrorf("--timeout: must be positive, e.g. 20s")
+	}
+	if u.maxSizeMB <= 0 || u.maxSizeMB > 1024 {
+		return "", 0, usageErrorf("--max-size-mb %d: want 1 to 1024 (the providers accept up to 50)", u.maxSizeMB)
+	}
+	return host, port, nil
+}
+
+// splitUpstream accepts HOST or HOST:PORT (IPv6 in brackets).
+func splitUpstream(s string) (string, int, error) {
+	host, portText := s, "587"
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		host, portText = h, p
+	} else if strings.Count(s, ":") == 1 || strings.HasPrefix(s, "[") {
+		return "", 0, usageErrorf("--upstream %q: want HOST:PORT, e.g. smtp.zivver.com:587", s)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return "", 0, usageErrorf("--upstream %q: the port %q is not a number", s, portText)
+	}
+	if err := checks.ValidatePort(port); err != nil {
+		return "", 0, usageErrorf("--upstream: %v", err)
+	}
+	if err := checks.ValidateHost(host); err != nil {
+		return "", 0, usageErrorf("--upstream: %v", err)
+	}
+	return host, port, nil
+}
+
+// config builds the upstream configuration, fetching the password when a
+// user is given. The caller must call done() to wipe the password.
+func (u *upstreamFlags) config(ctx context.Context, a *app) (cfg relay.UpstreamConfig, source string, done func(), err error) {
+	host, port, err := u.parse()
+	if err != nil {
+		return cfg, "", nil, err
+	}
+	cfg = relay.UpstreamConfig{Host: host, Port: port, CAFile: u.caFile, TLSServerName: u.tlsServerName, User: u.user, Timeout: u.timeout}
+	done = func() {}
+	if u.user == "" {
+		if u.fromStdin {
+			return cfg, "", nil, usageErrorf("--password-stdin: give --user too (the password belongs to a user)")
+		}
+		return cfg, "", done, nil
+	}
+	secret, source, err := a.password(ctx, host, u.user, u.fromStdin)
+	var pm *passwordMissingError
+	if errors.As(err, &pm) {
+		// On a terminal, asking beats failing: the admin may simply not
+		// have stored it yet (the lab's password, for instance).
+		if f, ok := a.stdin.(*os.File); ok && a.stdinTTY {
+			if pm.KeyringUnavailable() {
+				fmt.Fprintf(a.stderr, "The OS keyring cannot be used (%v).\n", pm.Cause)
+			} else {
+				fmt.Fprintf(a.stderr, "No password stored for %s on %s (store it with 'relaywiz creds set --host %s --user %s' to skip this question).\n", u.user, host, host, u.user)
+			}
+			fmt.Fprintf(a.stderr, "Password for %s on %s (not echoed): ", u.user, host)
+			secret, err = readHidden(f)
+			fmt.Fprintln(a.stderr)
+			if err != nil {
+				return cfg, "", nil, fmt.Errorf("reading the password from the terminal: %w", err)
+			}
+			if len(secret) == 0 {
+				return cfg, "", nil, usageErrorf("password: empty")
+			}
+			source = "terminal"
+		} else if pm.KeyringUnavailable() {
+			fmt.Fprintf(a.stderr, "relaywiz: %v\n%s\n", pm.Cause, pm.Hint())
+			return cfg, "", nil, withExit(exitUnavailable, errors.New("no password for the smart host: the keyring is unavailable; use --password-stdin"))
+		} else {
+			return cfg, "", nil, withExit(exitFailure, fmt.Errorf("no password stored for %s on %s: store it with 'relaywiz creds set --host %s --user %s', or pass it with --password-stdin", u.user, host, host, u.user))
+		}
+	} else if err != nil {
+		return cfg, "", nil, err
+	}
+	cfg.Password = secret
+	return cfg, source, func() { creds.Zero(secret) }, nil
+}
+
+func describeUpstream(cfg relay.UpstreamConfig, source string) string {
+	s := cfg.Name() + " (STARTTLS required, certificate verified"
+	if cfg.User != "" {
+		s += ", AUTH as " + cfg.User + ", password from " + source
+	} else {
+		s += ", no AUTH"
+	}
+	return s + ")"
+}
+
+type relayCmdOptions struct {
+	up             upstreamFlags
+	listen         string
+	once           bool
+	jsonLog        bool
+	verbose        bool
+	allowRemote    bool
+	clientUser     string
+	clientPassFile string
+	maxSessions    int
+	readTimeout    time.Duration
+}
+
+func newRelayCmd(a *app) *cobra.Command {
+	var o relayCmdOptions
+	cmd := &cobra.Command{
+		Use:     "relay --upstream HOST:PORT [--user USER] [flags]",
+		Short:   "Run a local relay that forwards like Exchange's send connector will",
+		Long:    relayLong,
+		Example: relayExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRelay(cmd.Context(), a, o)
+		},
+	}
+	o.up.add(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", relay.DefaultListen, "address to accept clients on (loopback only unless --allow-remote)")
+	f.BoolVar(&o.once, "once", false, "exit after the first message; exit status 0 only if the smart host accepted it")
+	f.BoolVar(&o.jsonLog, "json-log", false, "write the per-session log lines as JSON objects")
+	f.BoolVar(&o.verbose, "verbose", false, "show both SMTP conversations on stderr (AUTH redacted, bodies summarised)")
+	f.BoolVar(&o.allowRemote, "allow-remote", false, "accept clients from the network; they must STARTTLS and AUTH as --client-user")
+	f.StringVar(&o.clientUser, "client-user", "", "user name remote clients must AUTH with (with --allow-remote)")
+	f.StringVar(&o.clientPassFile, "client-password-file", "", "file holding the remote clients' password (default: generate one and show it once)")
+	f.IntVar(&o.maxSessions, "max-sessions", relay.DefaultMaxSessions, "most client connections at once; more get 421")
+	f.DurationVar(&o.readTimeout, "read-timeout", relay.DefaultReadTimeout, "longest wait for a client command, and for a whole message upload")
+	return cmd
+}
+
+func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
+	if _, _, err := o.up.parse(); err != nil {
+		return err
+	}
+	if o.maxSessions <= 0 {
+		return usageErrorf("--max-sessions: must be at least 1")
+	}
+	if o.readTimeout <= 0 {
+		return usageErrorf("--read-timeout: must be positive, e.g. 10m")
+	}
+	if !o.allowRemote && (o.clientUser != "" || o.clientPassFile != "") {
+		return usageErrorf("--client-user/--client-password-file: only meaningful with --allow-remote")
+	}
+	clientPass := ""
+	if o.allowRemote {
+		if o.clientUser == "" {
+			return usageErrorf("--allow-remote: also give --client-user; remote clients must authenticate so the relay is never open")
+		}
+		var err error
+		if clientPass, err = clientPassword(o.clientPassFile); err != nil {
+			return err
+		}
+	}
+	if err := relay.CheckListenAddr(o.listen, o.allowRemote); err != nil {
+		return usageErrorf("--listen: %v", err)
+	}
+
+	cfg, source, done, err := o.up.config(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer done()
+
+	// OnSession runs on a session goroutine; it must not block or stop the
+	// server itself, so --once hands the record over a channel.
+	first := make(chan relay.MessageRecord, 1)
+	opts := relay.Options{
+		Listen:          o.listen,
+		AllowRemote:     o.allowRemote,
+		ClientUser:      o.clientUser,
+		ClientPassword:  clientPass,
+		Upstream:        relay.NewUpstreamDialer(cfg),
+		UpstreamName:    cfg.Name(),
+		UpstreamTimeout: o.up.timeout,
+		MaxMessageBytes: int64(o.up.maxSizeMB) << 20,
+		MaxSessions:     o.maxSessions,
+		ReadTimeout:     o.readTimeout,
+		Log:             a.stdout,
+		JSONLog:         o.jsonLog,
+		OnSession: func(r relay.SessionRecord) {
+			if len(r.Messages) == 0 {
+				return
+			}
+			select {
+			case first <- r.Messages[len(r.Messages)-1]:
+			default:
+			}
+		},
+	}
+	if o.verbose {
+		opts.Transcript = a.stderr
+	}
+	srv, err := relay.Start(ctx, opts)
+	if err != nil {
+		return withExit(exitFailure, err)
+	}
+	defer srv.Close()
+
+	fmt.Fprintf(a.stderr, "relaywiz relay: listening on %s, forwarding to %s\n", srv.Addr(), describeUpstream(cfg, source))
+	fmt.Fprintf(a.stderr, "  max message %d MB, %d sessions at once", o.up.maxSizeMB, o.maxSessions)
+	if o.allowRemote {
+		fmt.Fprintf(a.stderr, "; remote clients must STARTTLS and AUTH as %q", o.clientUser)
+		if o.clientPassFile == "" {
+			fmt.Fprintf(a.stderr, " with password %s (shown once)", clientPass)
+		}
+		if fp := srv.TLSFingerprint(); fp != "" {
+			fmt.Fprintf(a.stderr, "\n  generated TLS certificate SHA-256 %s", fp)
+		}
+	}
+	if o.once {
+		fmt.Fprintf(a.stderr, "\n  --once: stopping after the first message\n")
+	} else {
+		fmt.Fprintf(a.stderr, "\n  press Ctrl+C to stop\n")
+	}
+
+	if !o.once {
+		select {
+		case <-ctx.Done():
+			return nil // Ctrl+C is how a relay is meant to stop
+		case <-waitChan(srv):
+			return withExit(exitFailure, fmt.Errorf("the relay stopped unexpectedly: %v", srv.Wait()))
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case m := <-first:
+		code := m.ExitCode()
+		if code != 0 {
+			return withExit(code, nil) // the session line already said why
+		}
+		return nil
+	}
+}
+
+func waitChan(s *relay.Server) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() { _ = s.Wait(); close(ch) }()
+	return ch
+}
+
+// clientPassword reads --client-password-file (first line) or generates one.
+func clientPassword(file string) (string, error) {
+	if file == "" {
+		return relay.GeneratePassword()
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", usageErrorf("--client-password-file: %v", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimRight(line, "\r")
+	if len(line) < 8 {
+		return "", usageErrorf("--client-password-file %s: the password on its first line must have at least 8 characters", file)
+	}
+	return line, nil
+}

@@ -1,0 +1,143 @@
+package relay
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// trackingListener wraps every accepted connection in a trackedConn.
+type trackingListener struct {
+	net.Listener
+	srv *Server
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	id := l.srv.nextID.Add(1)
+	tc := &trackedConn{Conn: c, srv: l.srv, id: id, start: time.Now(), client: c.RemoteAddr().String(), br: bufio.NewReaderSize(c, 64<<10)}
+	if l.srv.transcript != nil {
+		tc.tr = &connTranscript{sink: l.srv.transcript, prefix: fmt.Sprintf("[#%d client] ", id)}
+	}
+	return tc, nil
+}
+
+// trackedConn is the relay's view of one client connection. It outlives
+// go-smtp's sessions (which restart at STARTTLS), collects the message
+// records for the one log line per connection, and taps the bytes for the
+// --verbose transcript.
+type trackedConn struct {
+	net.Conn
+	srv    *Server
+	id     int64
+	start  time.Time
+	client string
+	tr     *connTranscript
+	// br batches reads: go-smtp reads through a 4 KB buffer, which for a
+	// large message means a system call per 4 KB. Safe below STARTTLS:
+	// bytes a client pipelines after STARTTLS reach the TLS handshake (and
+	// break it), never the command stream.
+	br *bufio.Reader
+
+	mu   sync.Mutex
+	helo string
+	tls  bool
+	user string
+	msgs []MessageRecord
+	once sync.Once
+}
+
+// trackedOf finds the trackedConn under c (go-smtp puts a *tls.Conn on top
+// after STARTTLS).
+func trackedOf(c net.Conn) *trackedConn {
+	for c != nil {
+		switch v := c.(type) {
+		case *trackedConn:
+			return v
+		case *tls.Conn:
+			c = v.NetConn()
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	n, err := c.br.Read(p)
+	if n > 0 && c.tr != nil {
+		c.tr.clientBytes(p[:n])
+	}
+	return n, err
+}
+
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if c.tr != nil {
+		c.tr.serverBytes(p)
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *trackedConn) setHello(helo string, isTLS bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.helo, c.tls = helo, c.tls || isTLS
+}
+
+func (c *trackedConn) setUser(u string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.user = u
+}
+
+func (c *trackedConn) addMessage(m MessageRecord) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.msgs = append(c.msgs, m)
+}
+
+func (c *trackedConn) messageCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.msgs)
+}
+
+// upstreamTranscript returns the sink for this connection's upstream leg,
+// or nil without --verbose.
+func (c *trackedConn) upstreamTranscript() func(string) {
+	if c.srv.transcript == nil {
+		return nil
+	}
+	prefix := fmt.Sprintf("[#%d upstream] ", c.id)
+	return func(line string) { c.srv.transcript.line(prefix, line) }
+}
+
+// Close closes the connection and, the first time, emits the session
+// record. go-smtp calls Session.Logout before closing the connection, so
+// every message record is in by now.
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.mu.Lock()
+		rec := SessionRecord{
+			ID:       c.id,
+			Start:    c.start,
+			Client:   c.client,
+			HELO:     c.helo,
+			TLS:      c.tls,
+			User:     c.user,
+			Upstream: c.srv.opts.UpstreamName,
+			Messages: append([]MessageRecord(nil), c.msgs...),
+			Duration: time.Since(c.start),
+		}
+		c.mu.Unlock()
+		c.srv.emit(rec)
+	})
+	return err
+}

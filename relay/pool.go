@@ -1,0 +1,110 @@
+package relay
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// upstreamConn is one authenticated smart host connection. It can outlive
+// the client session that opened it (see upstreamPool), so its transcript
+// sink is switchable: lines always go to the session using it now.
+type upstreamConn struct {
+	*smtp.Client
+	transcript atomic.Pointer[func(string)]
+	idle       *time.Timer // set while parked in the pool
+}
+
+func (u *upstreamConn) logLine(line string) {
+	if f := u.transcript.Load(); f != nil && *f != nil {
+		(*f)(line)
+	}
+}
+
+// quit ends the connection politely but never waits long for it.
+func (u *upstreamConn) quit() {
+	u.CommandTimeout = 5 * time.Second
+	if err := u.Quit(); err != nil {
+		u.Close()
+	}
+}
+
+// upstreamPool keeps a few idle, authenticated smart host connections
+// between client sessions. Exchange and scripts open one session per
+// message; without the pool each would pay TCP + STARTTLS + AUTH again, and
+// the smart host would see a new connection start before the last one has
+// finished its QUIT. A parked connection is closed after ttl; one that the
+// smart host dropped in the meantime is detected at MAIL FROM and replaced
+// by a fresh dial (session.Mail).
+type upstreamPool struct {
+	mu     sync.Mutex
+	idle   []*upstreamConn
+	max    int
+	ttl    time.Duration
+	closed bool
+}
+
+func newUpstreamPool(max int, ttl time.Duration) *upstreamPool {
+	return &upstreamPool{max: max, ttl: ttl}
+}
+
+// get returns the most recently parked connection, or nil.
+func (p *upstreamPool) get() *upstreamConn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.idle) > 0 {
+		u := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if u.idle.Stop() { // false: its idle timer already fired and is closing it
+			u.idle = nil
+			return u
+		}
+	}
+	return nil
+}
+
+// put parks a healthy connection with no open transaction; when the pool
+// is full, disabled or closed it is ended instead.
+func (p *upstreamPool) put(u *upstreamConn) {
+	p.mu.Lock()
+	if p.closed || p.max <= 0 || len(p.idle) >= p.max {
+		p.mu.Unlock()
+		u.quit()
+		return
+	}
+	u.transcript.Store(nil)
+	u.idle = time.AfterFunc(p.ttl, func() {
+		if p.remove(u) {
+			u.quit()
+		}
+	})
+	p.idle = append(p.idle, u)
+	p.mu.Unlock()
+}
+
+func (p *upstreamPool) remove(u *upstreamConn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, v := range p.idle {
+		if v == u {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// close ends every parked connection and refuses new ones.
+func (p *upstreamPool) close() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle, p.closed = nil, true
+	p.mu.Unlock()
+	for _, u := range idle {
+		if u.idle.Stop() {
+			u.quit()
+		}
+	}
+}

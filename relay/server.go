@@ -1,0 +1,252 @@
+package relay
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"relaywiz/checks"
+)
+
+// Relay defaults.
+const (
+	DefaultListen          = "127.0.0.1:2525"
+	DefaultMaxSessions     = 20
+	DefaultMaxRecipients   = 100
+	DefaultReadTimeout     = 10 * time.Minute // go-smtp applies it to a whole DATA upload
+	DefaultWriteTimeout    = 2 * time.Minute
+	DefaultUpstreamTimeout = 20 * time.Second // below the 30 s most clients wait for a reply to MAIL
+	DefaultUpstreamIdle    = 30 * time.Second // well under the 5 min RFC 5321 server timeout
+	DefaultUpstreamPool    = 2
+)
+
+// Options configure the relay.
+type Options struct {
+	// Listen is HOST:PORT; loopback only unless AllowRemote. "…:0" picks a
+	// free port (see Server.Addr).
+	Listen      string
+	AllowRemote bool
+	// ClientUser/ClientPassword: the credentials clients must AUTH with.
+	// Required with AllowRemote (then every client must authenticate, over
+	// TLS); ignored otherwise.
+	ClientUser     string
+	ClientPassword string
+	// ClientTLS is offered with STARTTLS in remote mode. Nil: a throwaway
+	// certificate is generated (see Server.TLSFingerprint).
+	ClientTLS *tls.Config
+
+	// Upstream opens the smart host connection; UpstreamName ("host:port")
+	// names it in replies and logs.
+	Upstream     UpstreamDialer
+	UpstreamName string
+	// UpstreamTimeout bounds opening the upstream connection (TLS + AUTH).
+	UpstreamTimeout time.Duration
+	// UpstreamIdle is how long an authenticated upstream connection is
+	// kept for the next client session (default 30 s; negative: never).
+	UpstreamIdle time.Duration
+	// UpstreamPool is how many idle upstream connections are kept (default 2).
+	UpstreamPool int
+
+	MaxMessageBytes int64 // default 50 MB; advertised as SIZE
+	MaxSessions     int   // concurrent client connections; default 20
+	MaxRecipients   int   // per message; default 100
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	Hostname        string // our name in the greeting
+
+	// Log gets one line per client connection (text, or JSON with JSONLog).
+	Log     io.Writer
+	JSONLog bool
+	// Transcript, if set, gets both legs of every session, AUTH redacted
+	// and message bodies summarised (--verbose).
+	Transcript io.Writer
+	// OnSession is called once per client connection after it closed, on
+	// that connection's goroutine: it must not block or call Close.
+	OnSession func(SessionRecord)
+	// OnUpstreamProgress gets the upstream dial's stage events.
+	OnUpstreamProgress func(checks.Event)
+}
+
+// Server is a running relay.
+type Server struct {
+	opts        Options
+	smtp        *smtp.Server
+	listener    net.Listener
+	ctx         context.Context
+	cancel      context.CancelFunc
+	nextID      atomic.Int64
+	logMu       sync.Mutex
+	transcript  *lineSink
+	requireAuth bool
+	pool        *upstreamPool
+	fingerprint string
+	done        chan struct{}
+	serveErr    error
+	closeOnce   sync.Once
+}
+
+// Start validates the options, listens and serves in the background.
+// Cancelling ctx stops the relay like Close.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if o.Listen == "" {
+		o.Listen = DefaultListen
+	}
+	if o.Upstream == nil {
+		return nil, errors.New("relay: no upstream configured (--upstream HOST:PORT)")
+	}
+	if o.UpstreamName == "" {
+		o.UpstreamName = "smart host"
+	}
+	if err := CheckListenAddr(o.Listen, o.AllowRemote); err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	if o.AllowRemote && (o.ClientUser == "" || o.ClientPassword == "") {
+		return nil, errors.New("relay: --allow-remote needs client credentials (--client-user and a client password) so the relay is never open to the network")
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.MaxRecipients <= 0 {
+		o.MaxRecipients = DefaultMaxRecipients
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.UpstreamTimeout <= 0 {
+		o.UpstreamTimeout = DefaultUpstreamTimeout
+	}
+	if o.Hostname == "" {
+		o.Hostname = "relaywiz.localhost"
+	}
+	if o.UpstreamIdle == 0 {
+		o.UpstreamIdle = DefaultUpstreamIdle
+	}
+	if o.UpstreamPool == 0 {
+		o.UpstreamPool = DefaultUpstreamPool
+	}
+	poolSize := o.UpstreamPool
+	if o.UpstreamIdle < 0 {
+		poolSize = 0
+	}
+
+	s := &Server{opts: o, requireAuth: o.AllowRemote, done: make(chan struct{}), pool: newUpstreamPool(poolSize, o.UpstreamIdle)}
+	if o.Transcript != nil {
+		s.transcript = &lineSink{w: o.Transcript}
+	}
+	srv := smtp.NewServer(s)
+	srv.Domain = o.Hostname
+	srv.MaxMessageBytes = o.MaxMessageBytes
+	srv.MaxRecipients = o.MaxRecipients
+	srv.ReadTimeout = o.ReadTimeout
+	srv.WriteTimeout = o.WriteTimeout
+	srv.ErrorLog = discardLogger{}
+	if o.AllowRemote {
+		cfg := o.ClientTLS
+		if cfg == nil {
+			host, _, _ := net.SplitHostPort(o.Listen)
+			pki, err := newThrowawayPKI(o.Hostname, host)
+			if err != nil {
+				return nil, fmt.Errorf("relay: client-side TLS certificate: %w", err)
+			}
+			cfg = pki.serverTLSConfig()
+			s.fingerprint = pki.Fingerprint
+		}
+		srv.TLSConfig = cfg
+	}
+	s.smtp = srv
+
+	l, err := listenLocal(o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	s.listener = l
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	tl := &trackingListener{Listener: newCapListener(l, o.MaxSessions, !o.AllowRemote), srv: s}
+	go func() {
+		s.serveErr = srv.Serve(tl)
+		close(s.done)
+	}()
+	go func() {
+		select {
+		case <-s.ctx.Done():
+			s.Close()
+		case <-s.done:
+		}
+	}()
+	return s, nil
+}
+
+// Addr is the address the relay listens on (with the real port).
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// TLSFingerprint is the SHA-256 of the generated client-side certificate
+// in remote mode ("" otherwise).
+func (s *Server) TLSFingerprint() string { return s.fingerprint }
+
+// Close stops listening, ends open sessions (aborting unfinished upstream
+// transfers without committing them) and waits for the server to stop.
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		err = s.smtp.Close()
+		s.cancel()
+	})
+	<-s.done
+	// After the sessions: Logout may still have parked a connection.
+	s.pool.close()
+	return err
+}
+
+// Wait blocks until the relay stops.
+func (s *Server) Wait() error {
+	<-s.done
+	return s.serveErr
+}
+
+// NewSession implements smtp.Backend. go-smtp calls it at EHLO/HELO, and
+// again after STARTTLS; the per-connection state (log line, transcript)
+// lives in the trackedConn underneath so a TLS upgrade does not split it.
+func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	tc := trackedOf(c.Conn())
+	_, isTLS := c.TLSConnectionState()
+	sess := &session{srv: s, conn: tc, tls: isTLS}
+	if tc != nil {
+		tc.setHello(c.Hostname(), isTLS)
+		sess.upTranscript = tc.upstreamTranscript()
+	}
+	sess.ctx, sess.cancel = context.WithCancel(s.ctx)
+	return sess, nil
+}
+
+// emit writes the session line and hands the record to OnSession.
+func (s *Server) emit(r SessionRecord) {
+	if s.opts.Log != nil {
+		line := r.textLine()
+		if s.opts.JSONLog {
+			line = r.jsonLine()
+		}
+		s.logMu.Lock()
+		fmt.Fprintln(s.opts.Log, line)
+		s.logMu.Unlock()
+	}
+	if s.opts.OnSession != nil {
+		s.opts.OnSession(r)
+	}
+}

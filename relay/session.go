@@ -1,0 +1,465 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"relaywiz/checks"
+)
+
+// session is one go-smtp session of the relay: it opens the upstream
+// connection when the client's transaction begins (MAIL FROM) and then
+// mirrors each step upstream, so every reply the client gets is the smart
+// host's own or names the smart host's problem.
+//
+// go-smtp calls the methods from the connection's goroutine, with two
+// exceptions: Server.Close may call Logout from another goroutine while a
+// command runs, and with BDAT Data runs on its own goroutine while the
+// connection's goroutine may call Reset. mu and busy keep them apart (see
+// Logout and Reset).
+type session struct {
+	srv          *Server
+	conn         *trackedConn // nil only if the listener was bypassed
+	tls          bool
+	user         string // client AUTH user (remote mode)
+	upTranscript func(string)
+	ctx          context.Context // cancelled by Logout: aborts a dial in progress
+	cancel       context.CancelFunc
+
+	mu        sync.Mutex
+	up        *upstreamConn
+	busy      bool // inside Mail/Rcpt/Data
+	loggedOut bool
+
+	inTxn    bool           // upstream has MAIL FROM and no final reply yet
+	msg      *MessageRecord // the transaction being relayed
+	msgStart time.Time
+}
+
+var (
+	errClientAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required (this relay accepts remote clients only after AUTH)"}
+	errClientNeedsTLS     = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Must issue a STARTTLS command first, then AUTH"}
+	errShuttingDown       = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "relaywiz is shutting down"}
+)
+
+// enter marks the session busy; it fails once Logout has run.
+func (s *session) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loggedOut {
+		return false
+	}
+	s.busy = true
+	return true
+}
+
+func (s *session) leave() {
+	s.mu.Lock()
+	s.busy = false
+	s.mu.Unlock()
+}
+
+func (s *session) upstreamName() string { return s.srv.opts.UpstreamName }
+
+// AuthMechanisms: AUTH is offered only when clients must authenticate
+// (remote mode); go-smtp advertises it only over TLS.
+func (s *session) AuthMechanisms() []string {
+	if !s.srv.requireAuth {
+		return nil
+	}
+	return authMechanisms
+}
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	if !s.srv.requireAuth {
+		return nil, smtp.ErrAuthUnsupported
+	}
+	check := credentialCheck(s.srv.opts.ClientUser, s.srv.opts.ClientPassword)
+	return saslServerFor(mech, check, func(u string) {
+		s.user = u
+		if s.conn != nil {
+			s.conn.setUser(u)
+		}
+	})
+}
+
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	if !s.enter() {
+		return errShuttingDown
+	}
+	defer s.leave()
+	if s.inTxn {
+		// go-smtp lets a second MAIL through; the upstream would refuse it
+		// anyway, and the first transaction's record must not be lost.
+		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "Nested MAIL command: finish this message or send RSET first"}
+	}
+	s.msg, s.msgStart = &MessageRecord{From: from}, time.Now()
+	if opts != nil {
+		s.msg.Size = opts.Size
+	}
+	if s.srv.requireAuth && s.user == "" {
+		if !s.tls {
+			return s.finish(StepMail, errClientNeedsTLS, nil)
+		}
+		return s.finish(StepMail, errClientAuthRequired, nil)
+	}
+	if err := validateSender(from); err != nil {
+		return s.finish(StepMail, err.(*smtp.SMTPError), nil)
+	}
+	var size int64
+	if opts != nil && opts.Size > 0 {
+		// SIZE is an estimate (RFC 1870); ours adds the Received line.
+		size = opts.Size + receivedAllowance
+	}
+	up, fresh, err := s.upstream()
+	if err != nil {
+		reply := upstreamFailure(s.upstreamName(), err)
+		return s.finish(StepMail, reply, err)
+	}
+	err = up.Mail(from, &smtp.MailOptions{Size: size})
+	if err != nil && !fresh && (!isReply(err) || replyCode(err) == 421) {
+		// A connection kept from an earlier message may have been closed by
+		// the smart host in the meantime: dial once more before giving up.
+		s.dropUpstream()
+		if up, _, err = s.upstream(); err != nil {
+			return s.finish(StepMail, upstreamFailure(s.upstreamName(), err), err)
+		}
+		err = up.Mail(from, &smtp.MailOptions{Size: size})
+	}
+	if err != nil {
+		return s.refusedEnd(StepMail, err)
+	}
+	s.inTxn = true
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !s.enter() {
+		return errShuttingDown
+	}
+	defer s.leave()
+	if err := validateRecipient(to); err != nil {
+		s.refuseRcpt(to, "")
+		return err
+	}
+	up := s.currentUpstream()
+	if up == nil || s.msg == nil {
+		return upstreamLost(s.upstreamName(), "RCPT TO", errors.New("no upstream connection; send RSET and start again"))
+	}
+	if err := up.Rcpt(to, nil); err != nil {
+		if se, ok := err.(*smtp.SMTPError); ok {
+			// One refused recipient does not end the transaction; pass the
+			// smart host's reply through unchanged (a 550 stays a 550).
+			s.refuseRcpt(to, replyString(se))
+			return se
+		}
+		return s.refusedEnd(StepRcpt, err)
+	}
+	s.msg.To = append(s.msg.To, to)
+	return nil
+}
+
+func (s *session) refuseRcpt(to, upstreamReply string) {
+	if s.msg == nil {
+		return
+	}
+	s.msg.Refused = append(s.msg.Refused, to)
+	if upstreamReply != "" {
+		s.msg.UpstreamReply = upstreamReply
+	}
+}
+
+func (s *session) Data(r io.Reader) error {
+	if !s.enter() {
+		return errShuttingDown
+	}
+	defer s.leave()
+	up := s.currentUpstream()
+	if up == nil || s.msg == nil {
+		return upstreamLost(s.upstreamName(), "DATA", errors.New("no upstream connection"))
+	}
+	w, err := up.Data()
+	if err != nil {
+		return s.refusedEnd(StepData, err)
+	}
+	// Like every MTA, add our own trace line on top (RFC 5321 4.4): the
+	// headers command and a support engineer can then see this hop. Then
+	// stream the body straight through: go-smtp's reader removes the
+	// client's dot-stuffing and enforces MaxMessageBytes, the upstream
+	// writer adds dot-stuffing back. Memory stays at pipeCopy's few chunks
+	// whatever the message size.
+	var n int64
+	var readErr error
+	_, writeErr := io.WriteString(w, s.received())
+	if writeErr == nil {
+		n, readErr, writeErr = pipeCopy(w, r)
+	}
+	s.msg.Size = n
+	if err = readErr; err == nil {
+		err = writeErr
+	}
+	if err != nil {
+		// Abort without the final ".": the smart host discards a
+		// transaction whose connection drops mid-DATA. Calling w.Close()
+		// here would commit a truncated message.
+		s.dropUpstream()
+		var reply *smtp.SMTPError
+		if readErr != nil {
+			if se, ok := readErr.(*smtp.SMTPError); ok {
+				reply = se // 552 5.3.4 when over MaxMessageBytes
+			} else {
+				reply = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
+					Message: oneLine("relaywiz: reading the message from the client failed: " + readErr.Error() + "; nothing was delivered")}
+			}
+		} else {
+			reply = upstreamLost(s.upstreamName(), "DATA", writeErr)
+		}
+		return s.finish(StepData, reply, err)
+	}
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		if se, ok := err.(*smtp.SMTPError); ok {
+			return s.finish(StepDot, se, err)
+		}
+		s.dropUpstream()
+		reply := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: oneLine(
+			"relaywiz: upstream " + s.upstreamName() + " did not confirm the message (" + err.Error() +
+				"); it may or may not have been delivered, a retry may duplicate it")}
+		return s.finish(StepDot, reply, err)
+	}
+	enh, text, queueID := parseDataReply(resp.StatusText)
+	s.msg.QueueID = queueID
+	s.msg.UpstreamReply = replyString(&smtp.SMTPError{Code: 250, EnhancedCode: enh, Message: text})
+	// go-smtp writes any *SMTPError it gets as the reply, a 250 included:
+	// that is how the client sees the smart host's own text and queue id.
+	reply := &smtp.SMTPError{Code: 250, EnhancedCode: enh, Message: oneLine(text + " (relayed by relaywiz to " + s.upstreamName() + ")")}
+	s.msg.Accepted = true
+	return s.finish(StepDone, reply, nil)
+}
+
+// receivedAllowance is what the relay's Received line adds to a message.
+const receivedAllowance = 512
+
+// received is the relay's Received header for the current message.
+func (s *session) received() string {
+	helo, ip, id := "unknown", "unknown", "0"
+	if s.conn != nil {
+		s.conn.mu.Lock()
+		helo = s.conn.helo
+		s.conn.mu.Unlock()
+		if ta, ok := s.conn.RemoteAddr().(*net.TCPAddr); ok {
+			ip = ta.IP.String()
+		}
+		id = fmt.Sprintf("%d.%d", s.conn.id, s.conn.messageCount()+1)
+	}
+	with := "ESMTP"
+	if s.tls {
+		with += "S"
+	}
+	if s.user != "" {
+		with += "A"
+	}
+	return receivedHeader(helo, ip, s.srv.opts.Hostname, "relaywiz relay", with, id, s.msg.To, time.Now())
+}
+
+// refusedEnd ends the transaction at step after the upstream said no or the
+// connection broke. An *smtp.SMTPError from the smart host goes back to
+// the client unwrapped, so its code and enhanced code survive.
+func (s *session) refusedEnd(step string, err error) error {
+	if se, ok := err.(*smtp.SMTPError); ok {
+		if s.msg != nil {
+			s.msg.UpstreamReply = replyString(se)
+		}
+		if step != StepMail {
+			// The upstream transaction may still be open (e.g. DATA refused
+			// after RCPT): RSET it so the connection can be reused.
+			s.inTxn = true
+			s.resetUpstream()
+		}
+		return s.finish(step, se, err)
+	}
+	s.dropUpstream()
+	return s.finish(step, upstreamLost(s.upstreamName(), stepCommand(step), err), err)
+}
+
+func stepCommand(step string) string {
+	switch step {
+	case StepMail:
+		return "MAIL FROM"
+	case StepRcpt:
+		return "RCPT TO"
+	case StepDot:
+		return "end of DATA"
+	}
+	return "DATA"
+}
+
+// finish records the end of the current transaction and returns reply,
+// which go-smtp writes to the client as is.
+func (s *session) finish(step string, reply *smtp.SMTPError, err error) error {
+	s.inTxn = false
+	if s.msg != nil {
+		m := *s.msg
+		m.Step = step
+		if reply != nil {
+			m.Reply = replyFirstLine(reply)
+		}
+		m.Err = err
+		if stage, ok := checks.StageOf(err); ok {
+			m.UpstreamStage = stage
+		}
+		m.Duration = time.Since(s.msgStart)
+		if s.conn != nil {
+			s.conn.addMessage(m)
+		}
+		s.msg = nil
+	}
+	if reply == nil {
+		return nil // avoid a typed nil in the error interface
+	}
+	return reply
+}
+
+// abandon records a transaction the client gave up on (RSET, QUIT,
+// disconnect) before the final reply.
+func (s *session) abandon() {
+	if s.msg == nil {
+		return
+	}
+	s.finish("abandoned", nil, errors.New("the client ended the transaction before DATA completed"))
+}
+
+func (s *session) Reset() {
+	// With BDAT (CHUNKING, which Exchange uses) go-smtp runs Data on its
+	// own goroutine and may reset the session (RSET, an oversize chunk)
+	// while it runs. The reset closes Data's reader, so Data fails, drops
+	// the upstream connection without committing and records the outcome;
+	// touching the upstream here as well would interleave two commands.
+	s.mu.Lock()
+	busy := s.busy
+	s.mu.Unlock()
+	if busy {
+		return
+	}
+	if s.inTxn {
+		s.resetUpstream()
+	}
+	s.abandon()
+}
+
+func (s *session) resetUpstream() {
+	s.inTxn = false
+	if up := s.currentUpstream(); up != nil {
+		if err := up.Reset(); err != nil {
+			s.dropUpstream()
+		}
+	}
+}
+
+// Logout ends the session. On a normal QUIT it runs on the connection's
+// goroutine and says QUIT upstream. During Server.Close it may run while
+// Mail or Data is in progress on the other goroutine: then it only cancels
+// the dial and closes the upstream socket, which makes the running command
+// fail without committing anything, and leaves the rest to that command.
+func (s *session) Logout() error {
+	s.cancel()
+	s.mu.Lock()
+	busy := s.busy
+	s.loggedOut = true
+	up := s.up
+	s.up = nil
+	s.mu.Unlock()
+	if busy {
+		if up != nil {
+			up.Close()
+		}
+		return nil
+	}
+	s.abandon()
+	if up != nil {
+		if s.inTxn {
+			s.inTxn = false
+			if err := up.Reset(); err != nil {
+				up.Close()
+				return nil
+			}
+		}
+		// Healthy and idle: keep it for the next client session.
+		s.srv.pool.put(up)
+	}
+	return nil
+}
+
+// upstream returns the session's upstream connection, a parked one from
+// the pool, or a new one (fresh: just dialled, so an error on it is real).
+func (s *session) upstream() (up *upstreamConn, fresh bool, err error) {
+	if up := s.currentUpstream(); up != nil {
+		return up, false, nil
+	}
+	if up = s.srv.pool.get(); up == nil {
+		up = &upstreamConn{}
+		hooks := DialHooks{Progress: s.srv.opts.OnUpstreamProgress}
+		if s.upTranscript != nil {
+			hooks.Transcript = up.logLine
+		}
+		up.transcript.Store(&s.upTranscript)
+		ctx, cancel := context.WithTimeout(s.ctx, s.srv.opts.UpstreamTimeout)
+		up.Client, err = s.srv.opts.Upstream(ctx, hooks)
+		cancel()
+		if err != nil {
+			return nil, false, err
+		}
+		fresh = true
+	} else {
+		up.transcript.Store(&s.upTranscript)
+		if s.upTranscript != nil {
+			s.upTranscript("== reusing an open, authenticated connection")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loggedOut {
+		up.Close()
+		return nil, false, errShuttingDown
+	}
+	s.up = up
+	return up, fresh, nil
+}
+
+func (s *session) currentUpstream() *upstreamConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.up
+}
+
+// dropUpstream closes the upstream connection without a QUIT (it is
+// broken, or must not see the end of the message) and forgets it.
+func (s *session) dropUpstream() {
+	s.mu.Lock()
+	up := s.up
+	s.up = nil
+	s.mu.Unlock()
+	if up != nil {
+		up.Close()
+	}
+}
+
+func replyCode(err error) int {
+	if se, ok := err.(*smtp.SMTPError); ok {
+		return se.Code
+	}
+	return 0
+}
+
+func isReply(err error) bool {
+	_, ok := err.(*smtp.SMTPError)
+	return ok
+}

@@ -1,0 +1,72 @@
+package relay
+
+import (
+	"context"
+	"crypto/x509"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"relaywiz/checks"
+)
+
+// UpstreamConfig says how to reach and log in to the smart host.
+type UpstreamConfig struct {
+	Host string
+	Port int
+	// TLSServerName overrides the name the certificate must carry (needed
+	// when Host is an IP address).
+	TLSServerName string
+	// CAFile adds PEM roots to the system roots (e.g. the lab's CA);
+	// RootCAs, when set, replaces the trust store entirely.
+	CAFile  string
+	RootCAs *x509.CertPool
+	// User and Password enable AUTH (LOGIN when offered, else PLAIN), only
+	// ever after TLS. Without User no AUTH is attempted (IP-authorised
+	// smart hosts such as some gateways).
+	User     string
+	Password []byte
+	EHLOName string
+	// Timeout bounds each dial (TLS + AUTH); zero: the relay's
+	// UpstreamTimeout applies through the context.
+	Timeout time.Duration
+
+	// Resolver and DialContext are for tests (no real DNS, delay proxies).
+	Resolver    checks.Resolver
+	DialContext checks.DialContextFunc
+}
+
+// Name is "host:port", as shown in replies and logs.
+func (c UpstreamConfig) Name() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// NewUpstreamDialer returns the production dialer: checks.Dial, the same
+// session code `relaywiz check` runs, so the relay does exactly what the
+// check proved (STARTTLS required, certificate verified, AUTH after TLS).
+func NewUpstreamDialer(c UpstreamConfig) UpstreamDialer {
+	return func(ctx context.Context, h DialHooks) (*smtp.Client, error) {
+		o := checks.DialOptions{
+			Host:          c.Host,
+			Port:          c.Port,
+			EHLOName:      c.EHLOName,
+			TLSServerName: c.TLSServerName,
+			RootCAs:       c.RootCAs,
+			CAFile:        c.CAFile,
+			User:          c.User,
+			Password:      c.Password,
+			Timeout:       c.Timeout,
+			Resolver:      c.Resolver,
+			DialContext:   c.DialContext,
+			Progress:      h.Progress,
+		}
+		if h.Transcript != nil {
+			o.Transcript = func(l checks.TranscriptLine) { h.Transcript(l.String()) }
+		}
+		conn, err := checks.Dial(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		return conn.Client, nil
+	}
+}

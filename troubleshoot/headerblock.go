@@ -1,0 +1,120 @@
+package troubleshoot
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// DefaultMaxHeaderBytes caps how much of the input Analyze reads before the
+// blank line that ends the header block. Real header blocks are a few KiB;
+// even long Exchange Online chains stay far below 1 MiB, so anything larger
+// is a wrong file (a whole mailbox export, a binary) and is refused early
+// instead of being held in memory.
+const DefaultMaxHeaderBytes = 1 << 20
+
+// TooLargeError reports a header block above the cap.
+type TooLargeError struct{ Limit int64 }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the header block is larger than %d KiB: pass one message's headers (an .eml file or the text from Outlook's \"Internet headers\" box), not a mailbox or binary file", e.Limit>>10)
+}
+
+// ErrNoHeaders means the input held no header field at all.
+var ErrNoHeaders = errors.New("no mail headers found: expected lines like \"Received: from …\" (paste the full header block or pass the .eml file)")
+
+// field is one unfolded header field, in input order.
+type field struct {
+	Name  string // as written
+	Key   string // lower-case name for lookups
+	Value string // unfolded, not yet decoded
+}
+
+// readHeaderBlock reads fields up to the first empty line (the body is never
+// read). It accepts CRLF and LF line ends, a leading mbox "From " line and
+// leading blank lines from pasted text; lines that are neither a field nor a
+// continuation are counted in ignored and skipped.
+func readHeaderBlock(r io.Reader, limit int64) (fields []field, ignored int, err error) {
+	if limit <= 0 {
+		limit = DefaultMaxHeaderBytes
+	}
+	br := bufio.NewReader(io.LimitReader(r, limit+1))
+	var read int64
+	first := true
+	// Continuation lines are collected and joined once per field: appending
+	// to the value string line by line would be quadratic on hostile input
+	// (a megabyte of one-character continuation lines).
+	var cont []string
+	flushCont := func() {
+		if len(cont) > 0 {
+			fields[len(fields)-1].Value += strings.Join(cont, "")
+			cont = cont[:0]
+		}
+	}
+	for {
+		line, rerr := br.ReadString('\n')
+		read += int64(len(line))
+		if read > limit {
+			return nil, 0, &TooLargeError{Limit: limit}
+		}
+		if rerr != nil && rerr != io.EOF {
+			return nil, 0, fmt.Errorf("reading headers: %w", rerr)
+		}
+		line = strings.TrimRight(line, "\r\n")
+		switch {
+		case strings.TrimSpace(line) == "":
+			if len(fields) > 0 {
+				flushCont()
+				// End of the header block. A whitespace-only line counts
+				// too: pasted text often carries trailing blanks.
+				return fields, ignored, nil
+			}
+			// leading blank lines of pasted text
+		case first && strings.HasPrefix(line, "From "):
+			// mbox separator line, not a header
+		case line[0] == ' ' || line[0] == '\t':
+			if len(fields) == 0 {
+				ignored++
+				break
+			}
+			// RFC 5322 §2.2.3: unfolding removes the line break only.
+			cont = append(cont, line)
+		default:
+			name, value, ok := splitField(line)
+			if !ok {
+				ignored++
+				break
+			}
+			if len(fields) > 0 {
+				flushCont()
+			}
+			fields = append(fields, field{Name: name, Key: strings.ToLower(name), Value: value})
+		}
+		first = first && strings.TrimSpace(line) == ""
+		if rerr == io.EOF {
+			break
+		}
+	}
+	if len(fields) == 0 {
+		return nil, ignored, ErrNoHeaders
+	}
+	flushCont()
+	return fields, ignored, nil
+}
+
+// splitField splits "Name: value". The name must be printable ASCII without
+// spaces or colons (RFC 5322 ftext).
+func splitField(line string) (name, value string, ok bool) {
+	i := strings.IndexByte(line, ':')
+	if i <= 0 {
+		return "", "", false
+	}
+	for j := 0; j < i; j++ {
+		if c := line[j]; c < 33 || c > 126 {
+			return "", "", false
+		}
+	}
+	return line[:i], strings.TrimLeft(line[i+1:], " \t"), true
+}

@@ -1,0 +1,426 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"relaywiz/checks"
+	"relaywiz/creds"
+)
+
+// Default terminal size until the first WindowSizeMsg arrives, so the
+// first frame is drawn at once and fits the smallest supported terminal.
+const (
+	defaultWidth  = 80
+	defaultHeight = 24
+	headerLines   = 2 // title line + rule
+)
+
+// ownedMsg is an async result that belongs to one step. The root routes it
+// there even when that step is no longer on screen, so a late answer is
+// recorded (or ignored by the step) instead of reaching the wrong form.
+type ownedMsg interface {
+	owner() StepID
+}
+
+// escHandler is implemented by steps that use esc themselves in some
+// state (e.g. to close a prompt) before it means "back".
+type escHandler interface {
+	HandlesEsc() bool
+}
+
+// Model is the wizard's root: header, current step, footer, the one place
+// errors are shown, and navigation between steps.
+type Model struct {
+	c      *Common
+	cancel context.CancelFunc
+
+	steps   []Step
+	cur     StepID
+	trouble *troubleshootStep
+	// inTrouble: the Troubleshoot screen (reached from the first step)
+	// replaces the numbered steps until esc.
+	inTrouble bool
+
+	keys     globalKeys
+	help     help.Model
+	fullHelp bool
+
+	err         error
+	confirmQuit string // the busy reason while "quit anyway?" is asked
+	status      statusMsg
+
+	width, height int
+	quitting      bool
+}
+
+// New builds the wizard. ctx bounds everything it starts (checks, sends,
+// the lab); Close must be called after the program ends.
+func New(ctx context.Context, opts Options) (*Model, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	o := opts
+	c := &Common{
+		Styles:  DefaultStyles(),
+		Session: &Session{ProfilePath: o.ProfilePath},
+		Deps:    &o,
+		Ctx:     ctx,
+	}
+	c.Session.applyProfile(o.Profile)
+	m := &Model{
+		c:      c,
+		cancel: cancel,
+		keys:   newGlobalKeys(),
+		help:   help.New(),
+		width:  defaultWidth,
+		height: defaultHeight,
+	}
+	m.help.Styles = c.Styles.Help
+	m.steps = []Step{
+		newScenarioStep(c),
+		newSmartHostStep(c),
+		newConnectivityStep(c),
+		newCredentialsStep(c),
+		newDetailsStep(c),
+		newExchangeStep(c),
+		newLiveTestStep(c),
+		newSummaryStep(c),
+	}
+	m.trouble = newTroubleshootStep(c)
+	m.layout()
+	if c.Session.HasScenario && o.ProfilePath != "" {
+		m.status = statusMsg{text: "Answers loaded from " + o.ProfilePath + " — enter keeps each one."}
+	}
+	return m, nil
+}
+
+// Session exposes the answers (tests and the command read the outcome).
+func (m *Model) Session() *Session { return m.c.Session }
+
+// Close stops background work and scrubs the password. Safe to call twice.
+func (m *Model) Close() {
+	for _, s := range m.steps {
+		s.Leave()
+	}
+	m.trouble.Leave()
+	m.cancel()
+	m.c.Session.Close()
+}
+
+func (m *Model) current() Step {
+	if m.inTrouble {
+		return m.trouble
+	}
+	return m.steps[m.cur]
+}
+
+// Init enters the first step.
+func (m *Model) Init() tea.Cmd {
+	return m.current().Enter()
+}
+
+// Update routes messages: global keys first, then navigation requests,
+// then everything else to the step that owns it.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+
+	case ErrorMsg:
+		m.err = msg
+		return m, nil
+
+	case statusMsg:
+		m.status = msg
+		return m, nil
+
+	case nextStepMsg:
+		return m.move(m.cur + 1)
+	case gotoStepMsg:
+		return m.move(msg.id)
+	case openTroubleshootMsg:
+		m.current().Leave()
+		m.inTrouble = true
+		m.layout()
+		return m, m.trouble.Enter()
+	case finishMsg:
+		return m.quit()
+	case profileSavedMsg:
+		if msg.err != nil {
+			m.status = statusMsg{text: "Could not save your answers: " + msg.err.Error(), isErr: true}
+		}
+		return m, nil
+	}
+
+	if om, ok := msg.(ownedMsg); ok {
+		id := om.owner()
+		if id == stepTroubleshoot {
+			return m, m.updateStep(m.trouble, msg)
+		}
+		if id >= 0 && id < stepCount {
+			return m, m.updateStep(m.steps[id], msg)
+		}
+	}
+	return m, m.updateStep(m.current(), msg)
+}
+
+func (m *Model) updateStep(s Step, msg tea.Msg) tea.Cmd {
+	_, cmd := s.Update(msg)
+	return cmd
+}
+
+func (m *Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if key.Matches(msg, m.keys.Quit) {
+		if m.confirmQuit != "" { // a second ctrl+c means it
+			return m.quit()
+		}
+		if busy := m.current().Busy(); busy != "" {
+			m.confirmQuit = busy
+			return m, nil
+		}
+		return m.quit()
+	}
+	if m.confirmQuit != "" {
+		switch {
+		case key.Matches(msg, m.keys.Yes):
+			return m.quit()
+		case key.Matches(msg, m.keys.No):
+			m.confirmQuit = ""
+		}
+		return m, nil
+	}
+	if m.err != nil { // any key dismisses the error
+		m.err = nil
+		return m, nil
+	}
+	step := m.current()
+	if !step.Typing() && key.Matches(msg, m.keys.Help) {
+		m.fullHelp = !m.fullHelp
+		m.layout()
+		return m, nil
+	}
+	if key.Matches(msg, m.keys.Back) {
+		if h, ok := step.(escHandler); !ok || !h.HandlesEsc() {
+			return m.back()
+		}
+	}
+	_, cmd := step.Update(msg)
+	return m, cmd
+}
+
+func (m *Model) quit() (tea.Model, tea.Cmd) {
+	m.quitting = true
+	m.confirmQuit = ""
+	return m, tea.Sequence(m.saveProfileCmd(), tea.Quit)
+}
+
+// back leaves the Troubleshoot screen or returns to the previous step.
+// The first step has nowhere to go back to; esc does nothing there.
+func (m *Model) back() (tea.Model, tea.Cmd) {
+	if m.inTrouble {
+		m.trouble.Leave()
+		m.inTrouble = false
+		m.layout()
+		return m, m.current().Enter()
+	}
+	if m.cur == 0 {
+		return m, nil
+	}
+	if busy := m.current().Busy(); busy != "" {
+		m.status = statusMsg{text: "Wait for the " + busy + " to finish, or press ctrl+c to quit.", isErr: true}
+		return m, nil
+	}
+	return m.move(m.cur - 1)
+}
+
+// move makes step id current. Moving forward saves the answers so far, so
+// a second run starts where this one ended.
+func (m *Model) move(id StepID) (tea.Model, tea.Cmd) {
+	if id < 0 || id >= stepCount {
+		return m, nil
+	}
+	forward := id > m.cur
+	m.current().Leave()
+	m.inTrouble = false
+	m.cur = id
+	m.status = statusMsg{}
+	m.layout()
+	cmds := []tea.Cmd{m.current().Enter()}
+	if forward {
+		cmds = append(cmds, m.saveProfileCmd())
+	}
+	return m, tea.Batch(cmds...)
+}
+
+type profileSavedMsg struct{ err error }
+
+// saveProfileCmd writes the non-secret answers. The profile is built here,
+// in Update, and handed to the Cmd by value.
+func (m *Model) saveProfileCmd() tea.Cmd {
+	save := m.c.Deps.SaveProfile
+	if save == nil || !m.c.Session.HasScenario {
+		return nil
+	}
+	p := m.c.Session.profile()
+	return func() tea.Msg { return profileSavedMsg{err: save(p)} }
+}
+
+// layout hands every step the content area left between header and
+// footer.
+func (m *Model) layout() {
+	h := m.height - headerLines - m.footerHeight()
+	if h < 1 {
+		h = 1
+	}
+	m.c.Width, m.c.Height = m.width, h
+	m.help.Width = m.width
+	for _, s := range m.steps {
+		s.SetSize(m.width, h)
+	}
+	m.trouble.SetSize(m.width, h)
+}
+
+func (m *Model) footerHeight() int {
+	// rule + status line + help (one line, or the full help's columns)
+	return 2 + lipgloss.Height(m.helpView())
+}
+
+func (m *Model) footerKeys() help.KeyMap {
+	switch {
+	case m.confirmQuit != "":
+		return confirmKeys{m.keys}
+	case m.err != nil:
+		return errorKeys{m.keys}
+	}
+	canGo := m.inTrouble || m.cur > 0
+	if h, ok := m.current().(escHandler); ok && h.HandlesEsc() {
+		canGo = false // the step's own esc binding is in its help
+	}
+	return footerKeys{step: m.current(), global: m.keys, canGo: canGo}
+}
+
+func (m *Model) helpView() string {
+	k := m.footerKeys()
+	if m.fullHelp && m.confirmQuit == "" && m.err == nil {
+		return m.help.FullHelpView(k.FullHelp())
+	}
+	return m.help.ShortHelpView(k.ShortHelp())
+}
+
+// View draws header, body and footer; the body is cut or padded to the
+// space in between so the footer stays on the last lines.
+func (m *Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	st := m.c.Styles
+	header := m.headerView()
+	helpLine := m.helpView()
+	bodyH := m.height - headerLines - 2 - lipgloss.Height(helpLine)
+	var body string
+	switch {
+	case m.err != nil:
+		body = m.errorView(bodyH)
+	default:
+		body = m.current().View()
+	}
+	status := m.statusLine()
+	return lipgloss.JoinVertical(lipgloss.Left,
+		header,
+		fit(body, m.width, max(bodyH, 0)),
+		rule(st, m.width),
+		fit(status, m.width, 1),
+		fit(helpLine, m.width, lipgloss.Height(helpLine)),
+	)
+}
+
+func (m *Model) headerView() string {
+	st := m.c.Styles
+	var left string
+	if m.inTrouble {
+		left = st.HeaderApp.Render("relaywiz") + "  " + st.HeaderStep.Render("Troubleshoot")
+	} else {
+		left = st.HeaderApp.Render("relaywiz") + "  " +
+			st.HeaderStep.Render(fmt.Sprintf("Step %d of %d · %s", int(m.cur)+1, int(stepCount), m.current().Title()))
+	}
+	// The step is what the admin needs most; the scenario gives way first.
+	right := m.c.Session.ScenarioTitle()
+	if room := m.width - lipgloss.Width(left) - 2; lipgloss.Width(right) > room {
+		right = ""
+		if room >= 12 {
+			right = ansi.Truncate(m.c.Session.ScenarioTitle(), room, "…")
+		}
+	}
+	return spread(left, st.HeaderRight.Render(right), m.width) + "\n" + rule(st, m.width)
+}
+
+func (m *Model) statusLine() string {
+	st := m.c.Styles
+	if m.confirmQuit != "" {
+		return st.StatusError.Render(markWarn + " A " + m.confirmQuit + " is running. Quit anyway? (y/n)")
+	}
+	if m.status.text == "" {
+		return ""
+	}
+	if m.status.isErr {
+		return st.StatusError.Render(markWarn + " " + m.status.text)
+	}
+	return st.Status.Render(m.status.text)
+}
+
+// errorView is the one place errors are shown: what happened and, when
+// the error knows it, what to do.
+func (m *Model) errorView(h int) string {
+	st := m.c.Styles
+	w := max(m.width-4, 20)
+	var b strings.Builder
+	b.WriteString(st.ErrorTitle.Render(markFail+" Something went wrong") + "\n\n")
+	b.WriteString(wrap(m.err.Error(), w) + "\n")
+	if fix := fixFor(m.err); fix != "" {
+		b.WriteString("\n" + st.Selected.Render("What to do") + "\n" + wrap(fix, w) + "\n")
+	}
+	b.WriteString("\n" + st.Subtle.Render("Press any key to return to the step."))
+	return st.ErrorBox.Width(m.width - 2).MaxHeight(h).Render(b.String())
+}
+
+// fixFor digs out the advice other packages attach to their errors.
+func fixFor(err error) string {
+	var ue *creds.UnavailableError
+	if errors.As(err, &ue) {
+		return ue.Hint
+	}
+	var se *checks.StageError
+	if errors.As(err, &se) && se.Hint != "" {
+		return se.Hint
+	}
+	return checks.HintFor(err)
+}
+
+// Recap is what stays on the terminal after the wizard's screen is gone:
+// the summary when the wizard got there, otherwise where to pick up.
+func (m *Model) Recap(width int) string {
+	ses := m.c.Session
+	if !m.inTrouble && m.cur == StepSummary && ses.HasScenario {
+		return m.steps[StepSummary].(*summaryStep).render(width)
+	}
+	msg := fmt.Sprintf("relaywiz: stopped at step %d of %d (%s).", int(m.cur)+1, int(stepCount), m.steps[m.cur].Title())
+	if ses.ProfilePath != "" && ses.HasScenario {
+		msg += " Your answers are saved in " + ses.ProfilePath + "; run relaywiz again to continue."
+	}
+	return msg
+}

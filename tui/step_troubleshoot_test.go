@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"relaywiz/checks"
+)
+
+func troubleHarness(t *testing.T, f *fixture) (*Common, *harness) {
+	c := newCommon(t, f.options())
+	return c, stepHarness(t, newTroubleshootStep(c))
+}
+
+// The most fundamental failure comes first, with its fix; the keyring
+// state is part of the diagnosis.
+func TestTroubleshootRanksFindings(t *testing.T) {
+	f := newFixture(t)
+	f.checker.ports[587] = portScript{failAt: checks.StageConnect, detail: "connection timed out", hint: "Open outbound 587."}
+	c, h := troubleHarness(t, f)
+	h.requireView("Smart host", "Ports", "A received message to analyse")
+	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("svc@example.net").key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.m.(Step).SetSize(80, 100) // all findings on screen
+	h.settle()
+	v := h.view()
+	iNet := strings.Index(v, "not reachable on port 587")
+	iPw := strings.Index(v, "no password stored for svc@example.net")
+	if iNet < 0 || iPw < 0 || iNet > iPw {
+		t.Fatalf("findings missing or out of order:\n%s", v)
+	}
+	h.requireWrapped("Fix: Open outbound 587.", "relaywiz creds set --host smtp.example.net --user svc@example.net")
+	if call := f.checker.lastCall(); call.Host != "smtp.example.net" || call.User != "svc@example.net" {
+		t.Fatalf("checks called with %+v", call)
+	}
+	_ = c
+	h.runes("r")
+	h.requireView("A received message to analyse")
+}
+
+// A received message's headers are read and judged.
+func TestTroubleshootReadsHeaders(t *testing.T) {
+	f := newFixture(t)
+	msg := "Received: from mail.example.org (mail.example.org [192.0.2.1]) by mx.example.com with ESMTP id 1; Sun, 22 Nov 2026 10:00:05 +0000\r\n" +
+		"Received: from ex01.corp.example.org by mail.example.org with ESMTP id 2; Sun, 22 Nov 2026 10:00:00 +0000\r\n" +
+		"zivver-relay: zivver-message-info\r\nSubject: test\r\nFrom: a@example.org\r\nTo: b@example.com\r\n\r\nbody\r\n"
+	path := filepath.Join(t.TempDir(), "received.eml")
+	if err := os.WriteFile(path, []byte(msg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, h := troubleHarness(t, f)
+	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("").runes(path).key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.settle()
+	h.requireWrapped("the transport rule did not fire", "[transport-rule]")
+	if strings.Contains(h.view(), "could not be analysed") {
+		t.Fatalf("the message was not analysed:\n%s", h.view())
+	}
+
+	// A path that does not exist is a finding, not a crash.
+	h.runes("r")
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).clear().runes(filepath.Join(t.TempDir(), "missing.eml")).key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.settle()
+	h.requireWrapped("the message could not be analysed", "no such file")
+}
