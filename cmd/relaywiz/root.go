@@ -23,7 +23,13 @@ step is also a subcommand for scripts and support sessions:
   relay    run a local relay that forwards like Exchange's send connector will
   send     send a test message through that relay, end to end
   lab      run a local stand-in smart host to try everything without an account
-  headers  read a received message's headers and tell whether it went out secured`
+  headers  read a received message's headers and tell whether it went out secured
+  explain  explain an SMTP reply or NDR text: meaning, likely cause here, fix
+  doctor   diagnose the whole route, most likely cause first
+
+Exit status: 0 success; 2 dns/connect, 21 banner, 22 ehlo, 29 starttls/tls,
+28 auth (as swaks); 64 bad input; 69 keyring unavailable; 130 interrupted.
+Each command's --help lists the codes it uses.`
 
 // newRootCmd builds the command tree. Subcommands are added in
 // addSubcommands so that each lives in its own file.
