@@ -64,18 +64,20 @@ var errTimedOut = errors.New("keyring call timed out")
 
 // oneRunHint is appended to every hint: the way forward that needs no
 // keyring at all, and a reminder that nothing went to disk instead.
-const oneRunHint = "Meanwhile check, creds test, relay and send take the password for one run with --password-stdin\n" +
+//
+// Hints keep each prose paragraph on one line (newlines only between
+// paragraphs and around command lines), so the terminal or the wizard can
+// wrap them to its own width without leaving ragged half-lines.
+const oneRunHint = "Meanwhile check, creds test, relay and send take the password for one run with --password-stdin " +
 	"(e.g. piped from your password manager's CLI). relaywiz never falls back to keeping it in a file."
 
 // headlessRecipe starts a session bus and an unlocked gnome-keyring for one
 // shell. read -s keeps the keyring password off the screen and out of the
 // shell history.
-const headlessRecipe = `On a server without a desktop session (SSH, a service account), start a session bus
-and an unlocked keyring for one shell, then run relaywiz in it:
+const headlessRecipe = `On a server without a desktop session (SSH, a service account), start a session bus and an unlocked keyring for one shell, then run relaywiz in it:
     dbus-run-session -- bash
     read -rsp 'Keyring password: ' KP; printf '%s' "$KP" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; unset KP
-(The first unlock creates ~/.local/share/keyrings/login.keyring, encrypted with that password; later
-sessions unlock the same keyring with the same password.)`
+(The first unlock creates ~/.local/share/keyrings/login.keyring, encrypted with that password; later sessions unlock the same keyring with the same password.)`
 
 // translate turns a raw keyring error into ErrNotFound or an
 // *UnavailableError for op. goos selects the advice, so the messages of

@@ -138,7 +138,7 @@ func (b *builder) triggerRules(actions []setting, cavs []caveat, does string) []
 	if guids := uniqueFold(in.triggerValues(TriggerLabel)); len(guids) > 0 {
 		var words []string
 		for _, g := range guids {
-			words = append(words, "MSIP_Label_"+normalGUID(g)+"_Enabled=True")
+			words = append(words, "MSIP_Label_"+NormalGUID(g)+"_Enabled=True")
 		}
 		v := b.v("LabelWords", words, "msip_labels entries of the sensitivity labels (any of them)")
 		rule := b.v("LabelRuleName", n.RuleLabel, "rule for the sensitivity labels")

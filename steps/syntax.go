@@ -160,17 +160,24 @@ func checkEmail(s string) string {
 
 var guidRE = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 
-// checkGUID accepts the 8-4-4-4-12 form Get-Label prints (braces allowed).
+// IsGUID reports whether s is a sensitivity-label GUID in the 8-4-4-4-12
+// form Get-Label prints (braces allowed). The header analyser's flags use
+// it too, so a GUID the steps accept is one the analyser accepts.
+func IsGUID(s string) bool {
+	return guidRE.MatchString(strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}"))
+}
+
+// checkGUID is IsGUID with the validation message.
 func checkGUID(s string) string {
-	if !guidRE.MatchString(strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")) {
+	if !IsGUID(s) {
 		return "is not a GUID (expected 8-4-4-4-12 hexadecimal digits, as (Get-Label -Identity 'Name').Guid prints)"
 	}
 	return ""
 }
 
-// normalGUID strips braces and lower-cases, the form Office writes into the
+// NormalGUID strips braces and lower-cases, the form Office writes into the
 // msip_labels header.
-func normalGUID(s string) string {
+func NormalGUID(s string) string {
 	return strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}"))
 }
 

@@ -253,7 +253,7 @@ func (v *validator) triggers(in Inputs) {
 		}
 		key := string(t.Kind) + "=" + strings.ToLower(t.Value)
 		if t.Kind == TriggerLabel {
-			key = string(t.Kind) + "=" + normalGUID(t.Value)
+			key = string(t.Kind) + "=" + NormalGUID(t.Value)
 		}
 		switch {
 		case msg != "":

@@ -439,14 +439,7 @@ func TestAnalyzeNoHeaders(t *testing.T) {
 
 func TestAnalyzeJSONShape(t *testing.T) {
 	a := analyzeFile(t, "no-received.eml", Options{})
-	b, err := json.Marshal(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(b, &top); err != nil {
-		t.Fatal(err)
-	}
+	b, top := jsonFields(t, a)
 	if len(top) != 4 || string(top["hops"]) != "[]" || string(top["labels"]) != "[]" {
 		t.Errorf("top-level JSON = %s", b)
 	}

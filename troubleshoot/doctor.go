@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/emersion/go-smtp"
@@ -56,13 +57,15 @@ const (
 	PasswordNotNeeded   PasswordState = "" // no user configured
 )
 
-// SendOutcome is the part of a live test send the diagnosis needs.
+// SendOutcome is the part of a live test send the diagnosis needs; its
+// JSON form is the "send" object of `relaywiz doctor --json`.
 type SendOutcome struct {
-	Accepted bool
-	Step     string // where it stopped: relay, connect, mail, rcpt, data
-	Reply    string // the final reply (upstream's when it gave one)
-	Hint     string
-	Err      error
+	Accepted bool   `json:"accepted"`
+	Step     string `json:"step"`  // where it stopped: relay, connect, mail, rcpt, data
+	Reply    string `json:"reply"` // the final reply (upstream's when it gave one)
+	QueueID  string `json:"queue_id,omitempty"`
+	Hint     string `json:"-"`
+	Err      error  `json:"-"`
 }
 
 // DoctorInput is everything gathered for one diagnosis.
@@ -186,7 +189,7 @@ func diagnoseReport(in DoctorInput, add func(Finding)) {
 			}
 			add(Finding{Severity: SevFail, Setting: SettingPort, order: 20,
 				Title:  fmt.Sprintf("port %d is wrong: %s", cfg.Port, detail),
-				Detail: fmt.Sprintf("The same host answers on port %s: %s.", joinInts(working), portsNote(rep, working)),
+				Detail: fmt.Sprintf("The same host answers on port %s: %s.", joinInts(working, " and "), portsNote(rep, working)),
 				Fix:    fmt.Sprintf("Set the port to %d (relaywiz profile / --port, and Set-SendConnector -Port %d).", best, best)})
 		} else {
 			add(Finding{Severity: SevFail, Setting: SettingNetwork, order: 20,
@@ -367,10 +370,10 @@ func cfgPassed(rep *checks.Report, port int) bool {
 	return false
 }
 
-func joinInts(ns []int) string {
-	var s []string
-	for _, n := range ns {
-		s = append(s, fmt.Sprint(n))
+func joinInts(ns []int, sep string) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
 	}
-	return strings.Join(s, " and ")
+	return strings.Join(s, sep)
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"relaywiz/relay"
+	"relaywiz/troubleshoot"
 )
 
 // The production implementations of the narrow dependency types, built on
@@ -60,6 +62,32 @@ func RelaySender() Sender {
 			return out, res.Err
 		}
 		return out, nil
+	}
+}
+
+// doctorSender lets the Troubleshoot screen's test send (RunDoctor) go
+// through the wizard's Sender, so it takes the same path as the live test
+// step (and the same fake in tests). The form asks for one recipient.
+func doctorSender(send Sender, now func() time.Time) troubleshoot.Sender {
+	return func(ctx context.Context, t troubleshoot.TestSend) (troubleshoot.SendOutcome, error) {
+		req := SendRequest{
+			Host: t.Host, Port: t.Port, CAFile: t.CAFile, TLSServerName: t.TLSServerName,
+			From: t.From, Trigger: t.Trigger, Now: now(),
+		}
+		if len(t.To) > 0 {
+			req.To = t.To[0]
+		}
+		if t.Password != nil {
+			req.User, req.Password = t.User, t.Password
+		}
+		res, err := send(ctx, req, func(string) {})
+		reply := res.UpstreamReply
+		if reply == "" {
+			reply = res.Reply
+		}
+		return troubleshoot.SendOutcome{
+			Accepted: res.Accepted && err == nil, Step: res.Step, Reply: reply, QueueID: res.QueueID, Hint: res.Hint, Err: err,
+		}, nil
 	}
 }
 

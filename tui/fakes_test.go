@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -172,6 +173,31 @@ func (f *fakeSender) last() SendRequest {
 	return f.reqs[len(f.reqs)-1]
 }
 
+// fakeResolver answers the Troubleshoot screen's DNS checks from a map;
+// every other name is NXDOMAIN, so no test ever queries real DNS.
+type fakeResolver struct {
+	mx map[string][]*net.MX
+}
+
+func notFound(name string) error {
+	return &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (r *fakeResolver) LookupHost(_ context.Context, host string) ([]string, error) {
+	return nil, notFound(host)
+}
+
+func (r *fakeResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	if mx, ok := r.mx[name]; ok {
+		return mx, nil
+	}
+	return nil, notFound(name)
+}
+
+func (r *fakeResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
+	return nil, notFound(name)
+}
+
 // fakeClipboard remembers the text, or fails like a headless Linux box.
 type fakeClipboard struct {
 	text string
@@ -192,6 +218,7 @@ type fixture struct {
 	store   creds.Store
 	sender  *fakeSender
 	clip    *fakeClipboard
+	dns     *fakeResolver
 	saved   []files.Profile
 	labDir  string
 	mu      sync.Mutex
@@ -203,6 +230,7 @@ func newFixture(t *testing.T) *fixture {
 		store:   creds.NewMemory(),
 		sender:  &fakeSender{},
 		clip:    &fakeClipboard{},
+		dns:     &fakeResolver{},
 		labDir:  t.TempDir(),
 	}
 }
@@ -212,6 +240,7 @@ func (f *fixture) options() Options {
 		Check:       f.checker.run,
 		Creds:       f.store,
 		Send:        f.sender.send,
+		Resolver:    f.dns,
 		Write:       files.WriteArtifacts,
 		Clipboard:   f.clip.copy,
 		LabDir:      f.labDir,

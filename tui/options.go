@@ -10,6 +10,7 @@ import (
 	"relaywiz/files"
 	"relaywiz/relay"
 	"relaywiz/steps"
+	"relaywiz/troubleshoot"
 )
 
 // Checker runs the multi-port probe (checks.Run in production). Progress
@@ -79,6 +80,9 @@ type Options struct {
 	Creds    creds.Store // required
 	Send     Sender      // nil: the live test explains it is unavailable
 	StartLab LabStarter  // nil: no lab offer
+	// Resolver answers the Troubleshoot screen's DNS checks (placeholder
+	// domain, SPF); nil: the system resolver (net.DefaultResolver).
+	Resolver troubleshoot.Resolver
 	// LabDir is where a lab started from the wizard keeps its CA and mail.
 	LabDir string
 	// Write and Clipboard back the Exchange steps screen's keys.

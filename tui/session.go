@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+
 	"relaywiz/checks"
 	"relaywiz/creds"
 	"relaywiz/relay"
@@ -178,4 +180,46 @@ func (s *Session) forgetChecks() {
 	s.Report, s.Port, s.PortReason, s.Forced = nil, 0, "", false
 	s.AuthProven = false
 	s.Test = nil
+}
+
+// testTrigger is what makes the provider's Exchange rule pick a test
+// message, so it looks like the real thing: the PAMS header, or the
+// subject word of the rule. note says so in a sentence.
+func (s *Session) testTrigger() (trigger, word, note string) {
+	if s.Scenario.EmitsReg { // the PAMS scenarios
+		return "pams", "", fmt.Sprintf("Adds the header %s: %s, as the Zivver Outlook plug-in does.", relay.PAMSHeaderName, relay.PAMSHeaderValue)
+	}
+	for _, t := range s.Inputs.Triggers {
+		if t.Kind == steps.TriggerSubject {
+			return "subject=" + t.Value, t.Value, fmt.Sprintf("The subject carries %q, the word your rule looks for.", t.Value)
+		}
+	}
+	return "", "", ""
+}
+
+// testRecipient is the address a test message goes to by default: the
+// last one used, else the Exchange answers' test recipient.
+func (s *Session) testRecipient() string {
+	if s.TestTo != "" {
+		return s.TestTo
+	}
+	return s.Inputs.TestRecipient
+}
+
+// testSender is the sender a test message starts from: the last one used,
+// else the sender the rule triggers on, else the SMTP user when it is an
+// address ("" when none fits).
+func (s *Session) testSender() string {
+	if s.TestFrom != "" {
+		return s.TestFrom
+	}
+	for _, t := range s.Inputs.Triggers {
+		if t.Kind == steps.TriggerSender {
+			return t.Value
+		}
+	}
+	if validateAddress(s.User) == nil {
+		return s.User
+	}
+	return ""
 }

@@ -13,7 +13,6 @@ import (
 
 	"relaywiz/creds"
 	"relaywiz/relay"
-	"relaywiz/steps"
 )
 
 // liveTestStep is step 7: a real message through the embedded relay to
@@ -150,40 +149,13 @@ func (s *liveTestStep) Enter() tea.Cmd {
 	return s.showForm()
 }
 
-// trigger is what makes the provider's Exchange rule pick the message,
-// pre-filled so the test message looks like the real thing.
-func (s *liveTestStep) trigger() (trigger, word, note string) {
-	in := s.c.Session.Inputs
-	sc := s.c.Session.Scenario
-	if sc.EmitsReg { // the PAMS scenarios
-		return "pams", "", fmt.Sprintf("Adds the header %s: %s, as the Zivver Outlook plug-in does.", relay.PAMSHeaderName, relay.PAMSHeaderValue)
-	}
-	for _, t := range in.Triggers {
-		if t.Kind == steps.TriggerSubject {
-			return "subject=" + t.Value, t.Value, fmt.Sprintf("The subject carries %q, the word your rule looks for.", t.Value)
-		}
-	}
-	return "", "", ""
-}
+// trigger is what makes the provider's Exchange rule pick the message.
+func (s *liveTestStep) trigger() (trigger, word, note string) { return s.c.Session.testTrigger() }
 
 func (s *liveTestStep) defaults() {
 	ses := s.c.Session
-	s.to = ses.TestTo
-	if s.to == "" {
-		s.to = ses.Inputs.TestRecipient
-	}
-	s.from = ses.TestFrom
-	if s.from == "" {
-		for _, t := range ses.Inputs.Triggers {
-			if t.Kind == steps.TriggerSender {
-				s.from = t.Value
-				break
-			}
-		}
-	}
-	if s.from == "" && validateAddress(ses.User) == nil {
-		s.from = ses.User
-	}
+	s.to = ses.testRecipient()
+	s.from = ses.testSender()
 	_, word, _ := s.trigger()
 	if s.subject == "" || s.outcome != nil {
 		s.subject = "relaywiz test of the secure route"

@@ -14,8 +14,8 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
 
-	"relaywiz/checks"
 	"relaywiz/creds"
 	"relaywiz/steps"
 	"relaywiz/troubleshoot"
@@ -25,14 +25,11 @@ import (
 // not one of the numbered steps.
 const stepTroubleshoot StepID = -1
 
-// maxHeaderFile caps what is read of a saved message: the headers are at
-// the top, and a pasted path to a huge mailbox file must not eat memory.
-const maxHeaderFile = 4 << 20
-
-// troubleshootStep is the first screen's "Troubleshoot" entry: it re-runs
-// the network and login checks for the saved (or typed) smart host and,
-// given a received message, reads its headers, then lists what it found,
-// most likely cause first.
+// troubleshootStep is the first screen's "Troubleshoot" entry: the same
+// diagnosis as `relaywiz doctor` (troubleshoot.RunDoctor) for the saved or
+// typed smart host: the checks with the keyring's password, the DNS
+// checks, on request a test message, and the headers of a received
+// message, listed most likely cause first.
 type troubleshootStep struct {
 	c    *Common
 	w, h int
@@ -43,12 +40,14 @@ type troubleshootStep struct {
 	ports   string
 	user    string
 	msgPath string
+	sendTo  string // the last test recipient, for the send form
 
 	phase  troublePhase
 	gen    int
 	cancel context.CancelFunc
 	ch     <-chan tea.Msg
 	table  *progressTable
+	parts  []troublePart // the live list of what runs
 	spin   spinner.Model
 	vp     viewport.Model
 	result *troubleDoneMsg
@@ -58,12 +57,22 @@ type troublePhase int
 
 const (
 	troubleForm troublePhase = iota
+	troubleSendForm
 	troubleRunning
 	troubleDone
 )
 
+// troublePart is one line of the live list: a phase of the run and how
+// far it got.
+type troublePart struct {
+	phase troubleshoot.DoctorPhase
+	kind  troubleshoot.DoctorEventKind
+	sev   troubleshoot.Severity
+	text  string
+}
+
 type troubleKeys struct {
-	Again, Scroll key.Binding
+	Again, Send, Scroll key.Binding
 }
 
 func newTroubleshootStep(c *Common) *troubleshootStep {
@@ -73,6 +82,7 @@ func newTroubleshootStep(c *Common) *troubleshootStep {
 		vp:   viewport.New(80, 10),
 		keys: troubleKeys{
 			Again:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
+			Send:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "send a test message")),
 			Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓", "scroll")),
 		},
 	}
@@ -85,12 +95,12 @@ type (
 	}
 	troubleEventMsg struct {
 		gen int
-		ev  checks.Event
+		ev  troubleshoot.DoctorEvent
 	}
 	troubleDoneMsg struct {
-		gen      int
-		report   checks.Report
-		findings []troubleshoot.Finding
+		gen int
+		res troubleshoot.DoctorResult
+		err error // the run could not finish (RunDoctor's error)
 	}
 )
 
@@ -99,9 +109,13 @@ func (troubleEventMsg) owner() StepID   { return stepTroubleshoot }
 func (troubleDoneMsg) owner() StepID    { return stepTroubleshoot }
 
 func (s *troubleshootStep) Title() string { return "Troubleshoot" }
-func (s *troubleshootStep) Typing() bool  { return s.phase == troubleForm && formTyping(s.form) }
+func (s *troubleshootStep) Typing() bool  { return s.inForm() && formTyping(s.form) }
 func (s *troubleshootStep) Busy() string  { return "" }
 func (s *troubleshootStep) Init() tea.Cmd { return nil }
+
+func (s *troubleshootStep) inForm() bool {
+	return s.phase == troubleForm || s.phase == troubleSendForm
+}
 
 func (s *troubleshootStep) Leave() {
 	if s.cancel != nil {
@@ -121,11 +135,17 @@ func (s *troubleshootStep) SetSize(w, h int) {
 	s.refresh()
 }
 
+// canSend: the test send needs the wizard's Sender.
+func (s *troubleshootStep) canSend() bool { return s.c.Deps.Send != nil }
+
 func (s *troubleshootStep) ShortHelp() []key.Binding {
 	switch s.phase {
-	case troubleForm:
+	case troubleForm, troubleSendForm:
 		return formKeys(s.form)
 	case troubleDone:
+		if s.canSend() {
+			return []key.Binding{s.keys.Again, s.keys.Send, s.keys.Scroll}
+		}
 		return []key.Binding{s.keys.Again, s.keys.Scroll}
 	}
 	return nil
@@ -165,6 +185,22 @@ func (s *troubleshootStep) showForm() tea.Cmd {
 	return s.form.Init()
 }
 
+// showSendForm asks where the test message goes; the run that follows is
+// the whole diagnosis again, with the send.
+func (s *troubleshootStep) showSendForm() tea.Cmd {
+	s.phase = troubleSendForm
+	if s.sendTo == "" {
+		s.sendTo = s.c.Session.testRecipient()
+	}
+	s.form = newForm(s.c.Styles, huh.NewGroup(
+		huh.NewInput().Title("Send a test message to").
+			Description("An outside address you can read. It goes through the embedded relay to the smart host, as Exchange's send connector will send; then give its headers here (r).").
+			Value(&s.sendTo).Validate(validateAddress),
+	))
+	s.SetSize(s.w, s.h)
+	return s.form.Init()
+}
+
 func (s *troubleshootStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case troubleStartedMsg:
@@ -175,7 +211,7 @@ func (s *troubleshootStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return s, nil
 	case troubleEventMsg:
 		if msg.gen == s.gen && s.phase == troubleRunning {
-			s.table.apply(msg.ev)
+			s.apply(msg.ev)
 			s.refresh()
 			return s, pump(s.ch)
 		}
@@ -191,7 +227,9 @@ func (s *troubleshootStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.ch = nil
 		s.phase = troubleDone
 		s.result = &msg
-		s.table.fillReport(msg.report)
+		if msg.err == nil {
+			s.table.fillReport(msg.res.Report)
+		}
 		s.refresh()
 		s.vp.GotoTop()
 		return s, nil
@@ -206,8 +244,11 @@ func (s *troubleshootStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		switch s.phase {
 		case troubleDone:
-			if key.Matches(msg, s.keys.Again) {
+			switch {
+			case key.Matches(msg, s.keys.Again):
 				return s, s.showForm()
+			case key.Matches(msg, s.keys.Send) && s.canSend():
+				return s, s.showSendForm()
 			}
 			var cmd tea.Cmd
 			s.vp, cmd = s.vp.Update(msg)
@@ -216,94 +257,111 @@ func (s *troubleshootStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return s, nil
 		}
 	}
-	if s.phase != troubleForm {
+	if !s.inForm() {
 		return s, nil
 	}
 	cmd, done := updateForm(s.form, msg)
 	if !done {
 		return s, cmd
 	}
-	return s, s.run()
+	if s.phase == troubleSendForm {
+		return s, s.run(strings.TrimSpace(s.sendTo))
+	}
+	return s, s.run("")
 }
 
-// run does the whole diagnosis in one worker: password from the keyring,
-// the checks (streaming progress), the header analysis, then
-// troubleshoot.Diagnose ranks the findings the way `relaywiz doctor` does.
-func (s *troubleshootStep) run() tea.Cmd {
-	s.gen++
-	s.phase = troubleRunning
-	s.result = nil
-	ports, _ := parsePorts(s.ports)
-	host, user, path := strings.TrimSpace(s.host), strings.TrimSpace(s.user), strings.TrimSpace(s.msgPath)
-	s.table = newProgressTable(ports, user != "")
-	ses := s.c.Session
-	o := checks.Options{Host: host, Ports: ports, User: user, Timeout: s.c.Deps.CheckTimeout}
-	in := troubleshoot.DoctorInput{Host: host, Port: ports[0], User: user}
-	if host == ses.Host {
-		o.CAFile, o.TLSServerName = ses.CAFile, ses.TLSServerName
-		if p := ses.testPort(); slices.Contains(ports, p) {
-			in.Port = p
+// apply records one progress event: probe stages fill the table, the
+// phases the live list.
+func (s *troubleshootStep) apply(ev troubleshoot.DoctorEvent) {
+	if ev.Kind == troubleshoot.ProbeProgress {
+		s.table.apply(ev.Check)
+		return
+	}
+	part := troublePart{phase: ev.Phase, kind: ev.Kind, sev: ev.Severity, text: ev.Text}
+	for i := range s.parts {
+		if s.parts[i].phase == ev.Phase {
+			s.parts[i] = part
+			return
 		}
 	}
-	var held []byte
-	if user != "" && user == ses.User && ses.HasPassword() {
-		held = ses.Password()
+	s.parts = append(s.parts, part)
+}
+
+// plan is the diagnosis the form asks for, from the answers so far: the
+// saved CA file and TLS name belong to the saved host only.
+func (s *troubleshootStep) plan(sendTo string) troubleshoot.DoctorPlan {
+	ses := s.c.Session
+	ports, _ := parsePorts(s.ports)
+	p := troubleshoot.DoctorPlan{
+		Host: strings.TrimSpace(s.host), Port: ports[0], AltPorts: ports[1:], User: strings.TrimSpace(s.user),
+		Timeout:           s.c.Deps.CheckTimeout,
+		PlaceholderDomain: ses.Inputs.PlaceholderDomain,
 	}
-	hopts := troubleshoot.Options{}
+	if p.Host == ses.Host {
+		p.CAFile, p.TLSServerName = ses.CAFile, ses.TLSServerName
+		if tp := ses.testPort(); slices.Contains(ports, tp) {
+			p.Port, p.AltPorts = tp, slices.DeleteFunc(slices.Clone(ports), func(x int) bool { return x == tp })
+		}
+	}
+	from := ses.testSender()
+	if _, domain, ok := strings.Cut(from, "@"); ok && ses.Scenario.Online {
+		// Exchange Online sends for this domain: its SPF must say so.
+		p.SenderDomain, p.SPFIncludes = domain, []string{troubleshoot.ExchangeOnlineSPF}
+	}
+	if sendTo != "" {
+		p.SendTo, p.From = []string{sendTo}, from
+		p.Trigger, _, _ = ses.testTrigger()
+	}
 	for _, t := range ses.Inputs.Triggers {
 		switch t.Kind {
 		case steps.TriggerSubject:
-			hopts.TriggerSubjects = append(hopts.TriggerSubjects, t.Value)
+			p.TriggerSubjects = append(p.TriggerSubjects, t.Value)
 		case steps.TriggerLabel:
-			hopts.TriggerLabels = append(hopts.TriggerLabels, t.Value)
+			p.TriggerLabels = append(p.TriggerLabels, t.Value)
 		}
+	}
+	return p
+}
+
+// run starts troubleshoot.RunDoctor in one worker. Everything it needs is
+// captured here, by value; the password is looked up in the worker (the
+// keyring may block) and zeroed when the run ends.
+func (s *troubleshootStep) run(sendTo string) tea.Cmd {
+	s.gen++
+	s.phase = troubleRunning
+	s.result, s.parts = nil, nil
+	if sendTo != "" {
+		s.sendTo = sendTo
+	}
+	plan := s.plan(sendTo)
+	s.table = newProgressTable(plan.ProbePorts(), plan.User != "")
+	ses := s.c.Session
+	var held []byte
+	if plan.User != "" && plan.User == ses.User && ses.HasPassword() {
+		held = ses.Password()
+	}
+	deps := troubleshoot.DoctorDeps{
+		Check:    s.c.Deps.Check,
+		Resolver: s.c.Deps.Resolver,
+		Headers:  messageFile(strings.TrimSpace(s.msgPath)),
+	}
+	if s.canSend() {
+		deps.Send = doctorSender(s.c.Deps.Send, s.c.Deps.now)
 	}
 	ctx, cancel := context.WithCancel(s.c.Ctx)
 	s.cancel = cancel
-	gen, check, store := s.gen, s.c.Deps.Check, s.c.Deps.Creds
+	gen, store := s.gen, s.c.Deps.Creds
 	work := func() tea.Msg {
 		ch := make(chan tea.Msg, 32)
 		emit := emitter(ctx, ch)
 		go func() {
 			defer close(ch)
-			if user != "" {
-				pw := held
-				if pw == nil {
-					var err error
-					pw, err = store.Get(ctx, host, user)
-					switch {
-					case errors.Is(err, creds.ErrNotFound):
-						in.Password = troubleshoot.PasswordMissing
-					case err != nil:
-						in.Password, in.PasswordNote = troubleshoot.PasswordUnavailable, explain(err)
-					default:
-						in.Password = troubleshoot.PasswordFound
-					}
-				} else {
-					in.Password = troubleshoot.PasswordFound
-				}
-				o.Password = pw
-				defer creds.Zero(pw)
-			}
-			o.Progress = func(ev checks.Event) { emit(troubleEventMsg{gen, ev}) }
-			rep := check(ctx, o)
-			in.Report = &rep
-			var headerProblem *troubleshoot.Finding
-			if path != "" {
-				an, err := analyzeFile(path, hopts)
-				if err != nil {
-					headerProblem = &troubleshoot.Finding{Severity: troubleshoot.SevWarn, Setting: troubleshoot.SettingMessage,
-						Title: "the message could not be analysed", Detail: err.Error(),
-						Fix: "Save the received message as .eml (or its headers as text) and give that path."}
-				} else {
-					in.Headers = &an
-				}
-			}
-			found := troubleshoot.Diagnose(in)
-			if headerProblem != nil {
-				found = append(found, *headerProblem)
-			}
-			emit(troubleDoneMsg{gen: gen, report: rep, findings: found})
+			pw := troublePassword(ctx, store, plan.Host, plan.User, held)
+			defer creds.Zero(pw.Secret)
+			res, err := troubleshoot.RunDoctor(ctx, plan, pw, deps, func(ev troubleshoot.DoctorEvent) {
+				emit(troubleEventMsg{gen, ev})
+			})
+			emit(troubleDoneMsg{gen: gen, res: res, err: err})
 		}()
 		return troubleStartedMsg{gen, ch}
 	}
@@ -311,15 +369,38 @@ func (s *troubleshootStep) run() tea.Cmd {
 	return tea.Batch(work, s.spin.Tick)
 }
 
-// analyzeFile reads a saved message and analyses its headers. It runs
-// inside the worker goroutine, never in Update; Analyze caps what it reads.
-func analyzeFile(path string, o troubleshoot.Options) (troubleshoot.Analysis, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return troubleshoot.Analysis{}, fmt.Errorf("could not read the message: %w", err)
+// troublePassword finds the password for the AUTH check: the one held for
+// this run, else the keyring's. Not finding one is part of the diagnosis.
+func troublePassword(ctx context.Context, store creds.Store, host, user string, held []byte) troubleshoot.DoctorPassword {
+	switch {
+	case user == "":
+		return troubleshoot.DoctorPassword{}
+	case held != nil:
+		return troubleshoot.DoctorPassword{State: troubleshoot.PasswordFound, Secret: held}
 	}
-	defer f.Close()
-	return troubleshoot.Analyze(io.LimitReader(f, maxHeaderFile), o)
+	pw, err := store.Get(ctx, host, user)
+	switch {
+	case errors.Is(err, creds.ErrNotFound):
+		return troubleshoot.DoctorPassword{State: troubleshoot.PasswordMissing}
+	case err != nil:
+		return troubleshoot.DoctorPassword{State: troubleshoot.PasswordUnavailable, Note: explain(err)}
+	}
+	return troubleshoot.DoctorPassword{State: troubleshoot.PasswordFound, Secret: pw}
+}
+
+// messageFile is the received message to analyse, read by RunDoctor in the
+// worker (never in Update); nil without a path.
+func messageFile(path string) troubleshoot.HeadersSource {
+	if path == "" {
+		return nil
+	}
+	return func(bool) (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("could not read the message: %w", err)
+		}
+		return f, nil
+	}
 }
 
 func (s *troubleshootStep) refresh() {
@@ -335,18 +416,17 @@ func (s *troubleshootStep) refresh() {
 		b.WriteString(st.Title.Render("Findings for "+strings.TrimSpace(s.host)+", most likely cause first") + "\n\n")
 	}
 	b.WriteString(s.table.render(st, s.w, s.spin.View()) + "\n")
+	if s.phase == troubleRunning {
+		// the live list; once done, the findings say it all
+		b.WriteString(s.renderParts(false))
+	}
 	if r := s.result; r != nil {
 		b.WriteString("\n")
-		for _, f := range r.findings {
-			mark, style := markPending, st.Text
-			switch f.Severity {
-			case troubleshoot.SevFail:
-				mark, style = markFail, st.Fail
-			case troubleshoot.SevWarn:
-				mark, style = markWarn, st.Warn
-			case troubleshoot.SevOK:
-				mark, style = markOK, st.OK
-			}
+		if r.err != nil {
+			b.WriteString(st.Fail.Render(hang(markFail+" ", "The diagnosis stopped: "+r.err.Error(), w)) + "\n")
+		}
+		for _, f := range r.res.Findings {
+			mark, style := severityMark(st, f.Severity)
 			text := f.Title
 			if f.Setting != "" && f.Severity != troubleshoot.SevOK {
 				text += " [" + f.Setting + "]"
@@ -359,15 +439,61 @@ func (s *troubleshootStep) refresh() {
 				b.WriteString(hang("  Fix: ", f.Fix, w) + "\n")
 			}
 		}
+		b.WriteString(s.renderParts(true)) // what did not run, and why
+		if r.err == nil && s.canSend() && r.res.Send == nil {
+			b.WriteString("\n" + st.Subtle.Render(wrap("Press s to send a test message through the smart host too.", w)) + "\n")
+		}
 	}
 	s.vp.SetContent(b.String())
 }
 
+// renderParts renders the live list, or only its skipped phases.
+func (s *troubleshootStep) renderParts(skippedOnly bool) string {
+	st := s.c.Styles
+	w := max(s.w-2, 20)
+	var b strings.Builder
+	for _, p := range s.parts {
+		var mark string
+		var style lipgloss.Style
+		switch {
+		case p.kind == troubleshoot.PhaseSkipped:
+			mark, style = "–", st.Subtle
+		case skippedOnly:
+			continue
+		case p.kind == troubleshoot.PhaseStarted:
+			mark, style = s.spin.View(), st.Running
+		default:
+			mark, style = severityMark(st, p.sev)
+		}
+		b.WriteString(style.Render(hang(mark+" ", p.text, w)) + "\n")
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\n" + b.String()
+}
+
+// severityMark is how a finding or a finished phase is marked.
+func severityMark(st *Styles, sev troubleshoot.Severity) (string, lipgloss.Style) {
+	switch sev {
+	case troubleshoot.SevFail:
+		return markFail, st.Fail
+	case troubleshoot.SevWarn:
+		return markWarn, st.Warn
+	case troubleshoot.SevOK:
+		return markOK, st.OK
+	}
+	return markPending, st.Text
+}
+
 func (s *troubleshootStep) View() string {
 	st := s.c.Styles
-	if s.phase == troubleForm {
-		return st.Subtle.Render(wrap("Re-runs the checks and reads a received message's headers to name the broken link.", max(s.w-2, 20))) +
+	switch s.phase {
+	case troubleForm:
+		return st.Subtle.Render(wrap("Re-runs the checks and the DNS checks, and reads a received message's headers to name the broken link.", max(s.w-2, 20))) +
 			"\n\n" + s.form.View()
+	case troubleSendForm:
+		return s.form.View()
 	}
 	return s.vp.View()
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"relaywiz/checks"
+	"relaywiz/steps"
 )
 
 func troubleHarness(t *testing.T, f *fixture) (*Common, *harness) {
@@ -67,4 +69,57 @@ func TestTroubleshootReadsHeaders(t *testing.T) {
 	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
 	h.settle()
 	h.requireWrapped("the message could not be analysed", "no such file")
+}
+
+// The screen runs the same diagnosis as `relaywiz doctor`: the DNS checks
+// of the saved answers, and on request a test message through the wizard's
+// sender with the scenario's trigger and the held password.
+func TestTroubleshootDNSAndTestSend(t *testing.T) {
+	f := newFixture(t)
+	f.dns.mx = map[string][]*net.MX{"zivver.org": {{Host: "mx.zivver.org.", Pref: 10}}}
+	c := newCommon(t, f.options())
+	ses := c.Session
+	ses.chooseScenario(scenario(t, steps.PAMSOnPrem)) // placeholder domain zivver.org
+	ses.useProvider("smtp.example.net", []int{587}, "", "")
+	ses.User, ses.TestTo = "svc@example.net", "someone@example.org"
+	ses.SetPassword([]byte("right"))
+	h := stepHarness(t, newTroubleshootStep(c))
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter) // the saved answers as they are
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.m.(Step).SetSize(80, 100)
+	h.settle()
+	h.requireWrapped("✗ the placeholder domain zivver.org exists in public DNS", "[placeholder-domain]", "AUTH as svc@example.net all work")
+	if req := f.sender.last(); req.To != "" {
+		t.Fatalf("a test message was sent without being asked for: %+v", req)
+	}
+
+	h.runes("s")
+	h.requireView("Send a test message to", "someone@example.org")
+	h.key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.settle()
+	h.requireWrapped("the test message was accepted by the smart host", "250 2.0.0 Ok: queued as FAKE1")
+	req := f.sender.last()
+	if req.To != "someone@example.org" || req.Trigger != "pams" || req.Host != "smtp.example.net" || req.Port != 587 ||
+		req.User != "svc@example.net" || string(req.Password) != "right" || req.From != "svc@example.net" {
+		t.Fatalf("send request %+v", req)
+	}
+}
+
+// No test message while the configured port fails: the screen says why.
+func TestTroubleshootSkipsSendWhenPortFails(t *testing.T) {
+	f := newFixture(t)
+	f.checker.ports[587] = portScript{failAt: checks.StageTLS, detail: "certificate signed by unknown authority"}
+	_, h := troubleHarness(t, f)
+	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("").key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.runes("s")
+	h.clear().typeLine("someone@example.org")
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.m.(Step).SetSize(80, 100)
+	h.settle()
+	h.requireWrapped("skipping the test send: port 587 does not work yet")
+	if req := f.sender.last(); req.To != "" {
+		t.Fatalf("sent although the port fails: %+v", req)
+	}
 }

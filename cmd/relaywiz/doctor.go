@@ -1,9 +1,10 @@
 package main
 
 // `relaywiz doctor`: the guided diagnosis for "the message did not arrive"
-// or "it went out unsecured". It gathers (probe, keyring + AUTH, DNS, an
-// optional live send, optional received headers) and lets
-// troubleshoot.Diagnose rank one list of findings, most likely cause first.
+// or "it went out unsecured". This file is the command line around
+// troubleshoot.RunDoctor (which the TUI's Troubleshoot screen uses too):
+// flags and profile, the password lookup, where the headers come from, and
+// the report.
 
 import (
 	"bufio"
@@ -12,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -147,7 +147,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func (o doctorOptions) validate() error {
+func (o *doctorOptions) validate() error {
 	if err := checks.ValidateHost(o.host); err != nil {
 		return usageErrorf("--host: %v", err)
 	}
@@ -174,16 +174,11 @@ func (o doctorOptions) validate() error {
 	if o.trigger != "" && len(o.sendTo) == 0 {
 		return usageErrorf("--trigger needs --send-to (it applies to the test message)")
 	}
-	for _, p := range o.providerHosts {
-		if err := troubleshoot.ValidateProviderPattern(p); err != nil {
-			return usageErrorf("--provider-host %q: %v", p, err)
-		}
+	labels, err := validateAnalysisFlags(o.providerHosts, o.triggerLabels)
+	if err != nil {
+		return err
 	}
-	for _, g := range o.triggerLabels {
-		if !isLabelGUID(g) {
-			return usageErrorf("--trigger-label %q: expected a label GUID like 3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e", g)
-		}
-	}
+	o.triggerLabels = labels
 	if o.headers != "" && o.headers != "-" {
 		if st, err := os.Stat(o.headers); err != nil || st.IsDir() {
 			return usageErrorf("--headers %q: not a readable file", o.headers)
@@ -246,7 +241,7 @@ func (o *doctorOptions) applyProfile() (string, error) {
 	}
 	if sc, ok := steps.Lookup(string(st.Scenario)); ok && sc.Online && o.senderDomain != "" && !o.changed("spf-include") {
 		// Exchange Online sends for the domain: its SPF must authorise it.
-		o.spfIncludes = []string{"spf.protection.outlook.com"}
+		o.spfIncludes = []string{troubleshoot.ExchangeOnlineSPF}
 	}
 	for _, t := range st.Triggers {
 		switch t.Kind {
@@ -287,22 +282,6 @@ func (o doctorOptions) parseAltPorts() ([]int, error) {
 	return ports, nil
 }
 
-// doctorReport is the --json document.
-type doctorReport struct {
-	Findings []troubleshoot.Finding    `json:"findings"`
-	Check    *checks.Report            `json:"check"`
-	DNS      []troubleshoot.DNSFinding `json:"dns"`
-	Send     *doctorSendJSON           `json:"send"`
-	Headers  *troubleshoot.Analysis    `json:"headers"`
-}
-
-type doctorSendJSON struct {
-	Accepted bool   `json:"accepted"`
-	Step     string `json:"step"`
-	Reply    string `json:"reply"`
-	QueueID  string `json:"queue_id,omitempty"`
-}
-
 func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 	if o.changed == nil {
 		o.changed = func(string) bool { return false }
@@ -317,107 +296,51 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 	if profilePath != "" && !o.json {
 		fmt.Fprintf(a.stderr, "using profile %s\n", profilePath)
 	}
-	progress := func(format string, args ...any) {
-		if !o.json && a.stdoutTTY {
-			fmt.Fprintf(a.stderr, format+"\n", args...)
-		}
-	}
-	in := troubleshoot.DoctorInput{Host: o.host, Port: o.port, User: o.user}
-
-	// 1+2: password, then the probe with AUTH.
-	var secret []byte
-	if o.user != "" {
-		s, _, err := a.password(ctx, o.host, o.user, o.passwordStdin)
-		var pm *passwordMissingError
-		switch {
-		case errors.As(err, &pm):
-			in.Password = troubleshoot.PasswordMissing
-			if pm.KeyringUnavailable() {
-				in.Password = troubleshoot.PasswordUnavailable
-			}
-			in.PasswordNote = strings.TrimSpace(pm.Note() + " " + pm.Hint())
-		case err != nil:
-			return err
-		default:
-			secret = s
-			in.Password = troubleshoot.PasswordFound
-		}
-	}
-	defer creds.Zero(secret)
-
-	alt, _ := o.parseAltPorts()
-	ports := []int{o.port}
-	for _, p := range alt {
-		if p != o.port && !containsInt(ports, p) {
-			ports = append(ports, p)
-		}
-	}
-	progress("probing %s on port %s …", o.host, joinPorts(ports))
-	copts := checks.Options{
-		Host: o.host, Ports: ports, CAFile: o.caFile, TLSServerName: o.tlsServerName, Timeout: o.timeout,
-	}
-	if secret != nil {
-		copts.User, copts.Password = o.user, secret
-	}
-	rep := checks.Run(ctx, copts)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	in.Report = &rep
-
-	// 3: DNS. The smart host is skipped when it is an IP literal or the
-	// probe already resolved it (the dns stage reports failures itself).
-	progress("checking DNS …")
-	dnsIn := troubleshoot.DNSInput{
-		PlaceholderDomain: o.placeholderDomain,
-		SenderDomain:      o.senderDomain,
-		SPFIncludes:       o.spfIncludes,
-	}
-	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	in.DNS = troubleshoot.RunDNSChecks(dctx, net.DefaultResolver, dnsIn)
-	cancel()
-
-	// 4: the optional live send, only when the configured port works.
-	var sendJSON *doctorSendJSON
-	if len(o.sendTo) > 0 {
-		if cfgPortOK(rep, o.port) {
-			progress("sending a test message through the embedded relay …")
-			out, js, err := doctorSend(ctx, o, secret)
-			if err != nil {
-				return err
-			}
-			in.Send, sendJSON = out, js
-		} else {
-			progress("skipping the test send: port %d does not work yet", o.port)
-		}
-	}
-
-	// 5: headers, from a file or (on a terminal, after a send) pasted.
-	an, err := doctorHeaders(a, o, in.Send != nil && in.Send.Accepted)
+	pw, err := doctorPassword(ctx, a, o)
 	if err != nil {
 		return err
 	}
-	in.Headers = an
+	defer creds.Zero(pw.Secret)
 
-	findings := troubleshoot.Diagnose(in)
+	alt, _ := o.parseAltPorts() // validated above
+	plan := troubleshoot.DoctorPlan{
+		Host: o.host, Port: o.port, AltPorts: alt, User: o.user,
+		CAFile: o.caFile, TLSServerName: o.tlsServerName, Timeout: o.timeout,
+		PlaceholderDomain: o.placeholderDomain, SenderDomain: o.senderDomain, SPFIncludes: o.spfIncludes,
+		SendTo: o.sendTo, From: o.from, Trigger: o.trigger,
+		ProviderHosts: o.providerHosts, TriggerLabels: o.triggerLabels, TriggerSubjects: o.triggerSubjects,
+	}
+	headers, headersName := doctorHeaders(a, o)
+	progress := func(ev troubleshoot.DoctorEvent) {
+		switch ev.Kind {
+		case troubleshoot.PhaseStarted, troubleshoot.PhaseSkipped:
+			if !o.json && a.stdoutTTY {
+				fmt.Fprintln(a.stderr, ev.Text)
+			}
+		}
+	}
+	res, err := troubleshoot.RunDoctor(ctx, plan, pw, troubleshoot.DoctorDeps{Headers: headers}, progress)
+	var bad *troubleshoot.SendInputError
+	switch {
+	case errors.As(err, &bad):
+		return usageErrorf("%v", err)
+	case err != nil:
+		return err
+	case res.HeadersErr != nil:
+		return doctorHeadersError(res.HeadersErr, headersName)
+	}
+
 	if o.json {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		if findings == nil {
-			findings = []troubleshoot.Finding{}
-		}
-		dns := in.DNS
-		if dns == nil {
-			dns = []troubleshoot.DNSFinding{}
-		}
-		if err := enc.Encode(doctorReport{Findings: findings, Check: &rep, DNS: dns, Send: sendJSON, Headers: an}); err != nil {
+		if err := enc.Encode(res); err != nil {
 			return withExit(exitFailure, err)
 		}
 	} else {
-		renderDoctor(a.stdout, newTroubleStyles(a), o, findings)
+		renderDoctor(a.stdout, newTroubleStyles(a), o, res.Findings)
 	}
-	for _, f := range findings {
+	for _, f := range res.Findings {
 		if f.Severity == troubleshoot.SevFail {
 			return withExit(exitFailure, nil)
 		}
@@ -425,92 +348,71 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 	return nil
 }
 
-func cfgPortOK(rep checks.Report, port int) bool {
-	for _, p := range rep.Ports {
-		if p.Port == port {
-			_, failed := p.FailedStage()
-			return !failed
-		}
+// doctorPassword looks the password up (keyring or --password-stdin). A
+// missing one is a finding, not an error.
+func doctorPassword(ctx context.Context, a *app, o doctorOptions) (troubleshoot.DoctorPassword, error) {
+	if o.user == "" {
+		return troubleshoot.DoctorPassword{}, nil
 	}
-	return false
+	secret, _, err := a.password(ctx, o.host, o.user, o.passwordStdin)
+	var pm *passwordMissingError
+	switch {
+	case errors.As(err, &pm):
+		pw := troubleshoot.DoctorPassword{State: troubleshoot.PasswordMissing, Note: strings.TrimSpace(pm.Note() + " " + pm.Hint())}
+		if pm.KeyringUnavailable() {
+			pw.State = troubleshoot.PasswordUnavailable
+		}
+		return pw, nil
+	case err != nil:
+		return troubleshoot.DoctorPassword{}, err
+	}
+	return troubleshoot.DoctorPassword{State: troubleshoot.PasswordFound, Secret: secret}, nil
 }
 
-func doctorSend(ctx context.Context, o doctorOptions, secret []byte) (*troubleshoot.SendOutcome, *doctorSendJSON, error) {
-	from := o.from
-	if from == "" {
-		from = "relaywiz@relaywiz.localhost"
-		if strings.Contains(o.user, "@") {
-			from = o.user
-		}
-	}
-	cfg := relay.UpstreamConfig{Host: o.host, Port: o.port, TLSServerName: o.tlsServerName, CAFile: o.caFile, Timeout: o.timeout}
-	if secret != nil {
-		cfg.User, cfg.Password = o.user, secret
-	}
-	msg, err := relay.NewTestMessage(relay.MessageOptions{
-		From: from, To: o.sendTo, Trigger: o.trigger,
-		Route: cfg.Name() + " (relaywiz doctor)",
-	})
-	if err != nil {
-		return nil, nil, usageErrorf("%v", err)
-	}
-	res := relay.Send(ctx, relay.SendOptions{Upstream: cfg, Message: msg, UpstreamTimeout: o.timeout}, nil)
-	if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
-	}
-	reply := res.UpstreamReply
-	if reply == "" {
-		reply = res.Reply
-	}
-	out := &troubleshoot.SendOutcome{Accepted: res.Accepted, Step: res.Step, Reply: reply, Hint: res.Hint, Err: res.Err}
-	return out, &doctorSendJSON{Accepted: res.Accepted, Step: res.Step, Reply: reply, QueueID: res.QueueID}, nil
-}
-
-// doctorHeaders reads --headers, or asks on a terminal after a successful
-// send. An empty first line skips the analysis.
-func doctorHeaders(a *app, o doctorOptions, sent bool) (*troubleshoot.Analysis, error) {
-	var r io.Reader
-	name := o.headers
+// doctorHeaders says where the received message's headers come from:
+// --headers FILE or -, or, on a terminal after an accepted test send,
+// pasted (an empty first line skips). name is how errors refer to them.
+func doctorHeaders(a *app, o doctorOptions) (src troubleshoot.HeadersSource, name string) {
 	switch {
 	case o.headers == "-":
-		r, name = a.stdin, "stdin"
+		return func(bool) (io.ReadCloser, error) { return io.NopCloser(a.stdin), nil }, "stdin"
 	case o.headers != "":
-		f, err := os.Open(o.headers)
-		if err != nil {
-			return nil, usageErrorf("--headers %q: %v", o.headers, err)
-		}
-		defer f.Close()
-		r = f
-	case sent && a.stdinTTY && !o.json:
-		fmt.Fprintln(a.stderr, "When the test message has arrived, paste its headers and end with an empty line (just Enter skips):")
-		br := bufio.NewReader(a.stdin)
-		first, err := br.ReadString('\n')
-		if strings.TrimSpace(first) == "" {
-			return nil, nil
-		}
-		if err != nil && err != io.EOF {
-			return nil, nil
-		}
-		r, name = io.MultiReader(strings.NewReader(first), br), "the pasted headers"
-	default:
-		return nil, nil
+		return func(bool) (io.ReadCloser, error) {
+			f, err := os.Open(o.headers)
+			if err != nil {
+				return nil, usageErrorf("--headers %q: %v", o.headers, err)
+			}
+			return f, nil
+		}, o.headers
+	case a.stdinTTY && !o.json:
+		return func(sent bool) (io.ReadCloser, error) {
+			if !sent {
+				return nil, nil
+			}
+			fmt.Fprintln(a.stderr, "When the test message has arrived, paste its headers and end with an empty line (just Enter skips):")
+			br := bufio.NewReader(a.stdin)
+			first, err := br.ReadString('\n')
+			if strings.TrimSpace(first) == "" || (err != nil && err != io.EOF) {
+				return nil, nil
+			}
+			return io.NopCloser(io.MultiReader(strings.NewReader(first), br)), nil
+		}, "the pasted headers"
 	}
-	providers := o.providerHosts
-	if len(providers) == 0 {
-		// the defaults plus the smart host this setup actually uses
-		providers = append(append([]string{}, troubleshoot.DefaultProviderHosts...), o.host)
-	}
-	an, err := troubleshoot.Analyze(r, troubleshoot.Options{
-		ProviderHosts: providers, TriggerLabels: o.triggerLabels, TriggerSubjects: o.triggerSubjects,
-	})
+	return nil, ""
+}
+
+// doctorHeadersError maps a header problem to the exit status: input that
+// holds no usable headers is bad input, a read failure a plain failure.
+func doctorHeadersError(err error, name string) error {
+	var ee *exitError
 	var tl *troubleshoot.TooLargeError
 	switch {
+	case errors.As(err, &ee):
+		return err // already says which flag
 	case errors.As(err, &tl), errors.Is(err, troubleshoot.ErrNoHeaders):
-		return nil, usageErrorf("--headers %s: %v", name, err)
-	case err != nil:
-		return nil, withExit(exitFailure, fmt.Errorf("--headers %s: %w", name, err))
+		return usageErrorf("--headers %s: %v", name, err)
 	}
-	return &an, nil
+	return withExit(exitFailure, fmt.Errorf("--headers %s: %w", name, err))
 }
 
 func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troubleshoot.Finding) {
@@ -553,21 +455,4 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 			wrapIndented(w, "      "+st.bold.Render("fix:")+" ", "           ", f.Fix)
 		}
 	}
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func joinPorts(ps []int) string {
-	var s []string
-	for _, p := range ps {
-		s = append(s, fmt.Sprint(p))
-	}
-	return strings.Join(s, ", ")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
+	"relaywiz/steps"
 	"relaywiz/troubleshoot"
 )
 
@@ -110,16 +111,11 @@ func newHeadersCmd(a *app) *cobra.Command {
 }
 
 func runHeaders(a *app, o headersOptions, args []string) error {
-	for _, p := range o.providerHosts {
-		if err := troubleshoot.ValidateProviderPattern(p); err != nil {
-			return usageErrorf("--provider-host %q: %v", p, err)
-		}
+	labels, err := validateAnalysisFlags(o.providerHosts, o.triggerLabels)
+	if err != nil {
+		return err
 	}
-	for _, g := range o.triggerLabels {
-		if !isLabelGUID(g) {
-			return usageErrorf("--trigger-label %q: expected a label GUID like 3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e (Get-Label -Identity \"Name\" | Select-Object Guid)", g)
-		}
-	}
+	o.triggerLabels = labels
 	if o.slowHop <= 0 {
 		return usageErrorf("--slow-hop must be positive, got %s", o.slowHop)
 	}
@@ -193,23 +189,23 @@ func openHeadersInput(a *app, args []string) (io.Reader, string, func(), error) 
 	return f, args[0], func() { f.Close() }, nil
 }
 
-func isLabelGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range strings.ToLower(s) {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return false
-			}
+// validateAnalysisFlags checks the flags headers and doctor share for the
+// header analysis, and returns the label GUIDs in the form the msip_labels
+// header carries them.
+func validateAnalysisFlags(providerHosts, triggerLabels []string) ([]string, error) {
+	for _, p := range providerHosts {
+		if err := troubleshoot.ValidateProviderPattern(p); err != nil {
+			return nil, usageErrorf("--provider-host %q: %v", p, err)
 		}
 	}
-	return true
+	labels := make([]string, 0, len(triggerLabels))
+	for _, g := range triggerLabels {
+		if !steps.IsGUID(g) {
+			return nil, usageErrorf("--trigger-label %q: expected a label GUID like 3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e (Get-Label -Identity \"Name\" | Select-Object Guid)", g)
+		}
+		labels = append(labels, steps.NormalGUID(g))
+	}
+	return labels, nil
 }
 
 // troubleStyles colour the headers/explain output; plain text without a
