@@ -35,3 +35,16 @@ func emitter(ctx context.Context, ch chan<- tea.Msg) func(tea.Msg) {
 		}
 	}
 }
+
+// startWorker runs work on its own goroutine, handing it an emitter for its
+// progress and result messages, and returns the channel the step pumps. The
+// channel closes when work returns, which ends the pump.
+func startWorker(ctx context.Context, buffer int, work func(emit func(tea.Msg))) <-chan tea.Msg {
+	ch := make(chan tea.Msg, buffer)
+	emit := emitter(ctx, ch)
+	go func() {
+		defer close(ch)
+		work(emit)
+	}()
+	return ch
+}

@@ -154,14 +154,10 @@ func (s *connectivityStep) start() tea.Cmd {
 	}
 	gen, check := s.gen, s.c.Deps.Check
 	run := func() tea.Msg {
-		ch := make(chan tea.Msg, 32)
-		send := emitter(ctx, ch)
-		go func() {
-			defer close(ch)
-			o.Progress = func(ev checks.Event) { send(checkEventMsg{gen, ev}) }
-			r := check(ctx, o)
-			send(checksDoneMsg{gen, r})
-		}()
+		ch := startWorker(ctx, 32, func(emit func(tea.Msg)) {
+			o.Progress = func(ev checks.Event) { emit(checkEventMsg{gen, ev}) }
+			emit(checksDoneMsg{gen, check(ctx, o)})
+		})
 		return checksStartedMsg{gen, ch}
 	}
 	s.refresh()

@@ -299,14 +299,10 @@ func (s *credentialsStep) check(pw []byte) tea.Cmd {
 	}
 	gen, check := s.gen, s.c.Deps.Check
 	run := func() tea.Msg {
-		ch := make(chan tea.Msg, 32)
-		send := emitter(ctx, ch)
-		go func() {
-			defer close(ch)
-			o.Progress = func(ev checks.Event) { send(authEventMsg{gen, ev}) }
-			r := check(ctx, o)
-			send(authDoneMsg{gen, r, pw})
-		}()
+		ch := startWorker(ctx, 32, func(emit func(tea.Msg)) {
+			o.Progress = func(ev checks.Event) { emit(authEventMsg{gen, ev}) }
+			emit(authDoneMsg{gen, check(ctx, o), pw})
+		})
 		return authStartedMsg{gen, ch}
 	}
 	return tea.Batch(run, s.spin.Tick)

@@ -339,14 +339,11 @@ func (s *liveTestStep) send() tea.Cmd {
 	s.cancel = cancel
 	gen, sender := s.gen, s.c.Deps.Send
 	run := func() tea.Msg {
-		ch := make(chan tea.Msg, 64)
-		emit := emitter(ctx, ch)
-		go func() {
-			defer close(ch)
+		ch := startWorker(ctx, 64, func(emit func(tea.Msg)) {
 			defer creds.Zero(req.Password)
 			res, err := sender(ctx, req, func(line string) { emit(sendLineMsg{gen, line}) })
 			emit(sendDoneMsg{gen, res, err, via})
-		}()
+		})
 		return sendStartedMsg{gen, ch}
 	}
 	return tea.Batch(run, s.spin.Tick)

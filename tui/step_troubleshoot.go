@@ -352,17 +352,14 @@ func (s *troubleshootStep) run(sendTo string) tea.Cmd {
 	s.cancel = cancel
 	gen, store := s.gen, s.c.Deps.Creds
 	work := func() tea.Msg {
-		ch := make(chan tea.Msg, 32)
-		emit := emitter(ctx, ch)
-		go func() {
-			defer close(ch)
+		ch := startWorker(ctx, 32, func(emit func(tea.Msg)) {
 			pw := troublePassword(ctx, store, plan.Host, plan.User, held)
 			defer creds.Zero(pw.Secret)
 			res, err := troubleshoot.RunDoctor(ctx, plan, pw, deps, func(ev troubleshoot.DoctorEvent) {
 				emit(troubleEventMsg{gen, ev})
 			})
 			emit(troubleDoneMsg{gen: gen, res: res, err: err})
-		}()
+		})
 		return troubleStartedMsg{gen, ch}
 	}
 	s.refresh()
