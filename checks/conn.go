@@ -13,7 +13,8 @@ import (
 // when credentials were given. Client is ready for Mail().
 type Conn struct {
 	// Client is go-smtp's client on the TLS connection. Use it for Mail,
-	// Rcpt, Data, Reset, Noop. Note: Client.TLSConnectionState reports
+	// Rcpt, Reset, Noop; for the message content prefer Conn.Body (the
+	// same DATA for far less CPU). Note: Client.TLSConnectionState reports
 	// "not TLS" because the client runs on a wrapper; use Conn.TLS.
 	Client *smtp.Client
 	// TLS is the negotiated TLS session.

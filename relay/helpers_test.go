@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"relaywiz/checks"
 )
 
 // startTestLab runs a lab smart host on a free loopback port.
@@ -181,9 +184,9 @@ func caPool(t testing.TB, file string) *x509.CertPool {
 	return p
 }
 
-// fakeUpstream is an in-process smart host without TLS or AUTH whose
+// fakeUpstream is an in-process smart host (STARTTLS, no AUTH) whose
 // replies the test scripts, for the failure paths a real MTA will not
-// produce on demand. Use plainDialer to reach it.
+// produce on demand. Use fakeDialer to reach it.
 type fakeUpstream struct {
 	Addr string
 
@@ -194,7 +197,7 @@ type fakeUpstream struct {
 	dropAfter int64           // >0: close the connection after this many body bytes
 	delivered [][]byte
 	aborted   int // transfers that ended without a final "."
-	sessions  int
+	sessions  int // connections
 	conns     []*smtp.Conn
 }
 
@@ -217,6 +220,7 @@ func startFakeUpstream(t testing.TB, configure func(*fakeUpstream)) *fakeUpstrea
 	}
 	s := smtp.NewServer(f)
 	s.Domain = "fake-upstream.test"
+	s.TLSConfig = fakePKI().serverTLSConfig()
 	s.ErrorLog = discardLogger{}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -230,8 +234,12 @@ func startFakeUpstream(t testing.TB, configure func(*fakeUpstream)) *fakeUpstrea
 
 func (f *fakeUpstream) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	f.mu.Lock()
-	f.sessions++
-	f.conns = append(f.conns, c)
+	// go-smtp starts a new session after STARTTLS on the same connection:
+	// count connections.
+	if !slices.Contains(f.conns, c) {
+		f.sessions++
+		f.conns = append(f.conns, c)
+	}
 	f.mu.Unlock()
 	return &fakeSession{f: f, c: c}, nil
 }
@@ -286,25 +294,32 @@ func (s *fakeSession) Data(r io.Reader) error {
 func (s *fakeSession) Reset()        {}
 func (s *fakeSession) Logout() error { return nil }
 
-// plainDialer reaches a fakeUpstream (no TLS, no AUTH) and counts dials.
-func plainDialer(addr string, dials *int) UpstreamDialer {
+// fakePKI is the certificate every fakeUpstream presents. fakeDialer
+// trusts its CA, so the relay reaches the fakes through checks.Dial exactly
+// as it reaches a real smart host (STARTTLS, verified certificate; no AUTH).
+var fakePKI = sync.OnceValue(func() *throwawayPKI {
+	p, err := newThrowawayPKI("fake-upstream.test")
+	if err != nil {
+		panic(err)
+	}
+	return p
+})
+
+// fakeDialer is the production dialer aimed at a fakeUpstream; it counts
+// dials.
+func fakeDialer(addr string, dials *int) UpstreamDialer {
 	var mu sync.Mutex
-	return func(ctx context.Context, _ DialHooks) (*smtp.Client, error) {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(fakePKI().CAPEM)
+	dial := NewUpstreamDialer(UpstreamConfig{Host: host, Port: p, RootCAs: roots, Timeout: 10 * time.Second})
+	return func(ctx context.Context, h DialHooks) (*checks.Conn, error) {
 		mu.Lock()
 		if dials != nil {
 			*dials++
 		}
 		mu.Unlock()
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		c := smtp.NewClient(conn)
-		if err := c.Hello("relay.test"); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return c, nil
+		return dial(ctx, h)
 	}
 }

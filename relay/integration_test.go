@@ -21,6 +21,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"relaywiz/checks"
 	"relaywiz/testpeers"
 )
 
@@ -228,7 +229,7 @@ func TestIntegrationDeclaredSizeOverLimit552AtOnce(t *testing.T) {
 	cfg := mtaUpstream(m, m.Password)
 	var dials atomic.Int32
 	inner := NewUpstreamDialer(cfg)
-	counting := func(ctx context.Context, h DialHooks) (*smtp.Client, error) {
+	counting := func(ctx context.Context, h DialHooks) (*checks.Conn, error) {
 		dials.Add(1)
 		return inner(ctx, h)
 	}

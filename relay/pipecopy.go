@@ -13,9 +13,12 @@ const (
 
 // pipeCopy copies src to dst like io.Copy, but reads and writes on two
 // goroutines. Both sides cost CPU per byte (go-smtp's DATA reader undoes
-// the client's dot-stuffing byte by byte, the upstream writer redoes it and
-// encrypts), so overlapping them lets a large message stream at the speed
-// of the slower side instead of the sum of both.
+// the client's dot-stuffing byte by byte; the upstream writer, checks'
+// BodyWriter, redoes it a line at a time and encrypts), so overlapping
+// them lets a large message stream at the speed of the slower side instead
+// of the sum of both. With the line-at-a-time writer the gain is small:
+// 1.05× direct submission for 10 MB against 1.09× with a plain copy loop
+// (medians of three runs on the shared 2-vCPU VM, so within the noise).
 //
 // It returns when src is exhausted or failed and every chunk read has been
 // handed to dst (or dst failed): nothing touches src after it returns, as

@@ -5,14 +5,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/emersion/go-smtp"
+	"relaywiz/checks"
 )
 
 // upstreamConn is one authenticated smart host connection. It can outlive
 // the client session that opened it (see upstreamPool), so its transcript
 // sink is switchable: lines always go to the session using it now.
 type upstreamConn struct {
-	*smtp.Client
+	*checks.Conn
 	transcript atomic.Pointer[func(string)]
 	idle       *time.Timer // set while parked in the pool
 }
@@ -25,10 +25,8 @@ func (u *upstreamConn) logLine(line string) {
 
 // quit ends the connection politely but never waits long for it.
 func (u *upstreamConn) quit() {
-	u.CommandTimeout = 5 * time.Second
-	if err := u.Quit(); err != nil {
-		u.Close()
-	}
+	u.Client.CommandTimeout = 5 * time.Second
+	_ = u.Quit() // closes the connection either way
 }
 
 // upstreamPool keeps a few idle, authenticated smart host connections

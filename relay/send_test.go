@@ -84,7 +84,7 @@ func TestSendOversizeRefusedBeforeData(t *testing.T) {
 	f := startFakeUpstream(t, nil)
 	dials := 0
 	msg, _ := NewTestMessage(MessageOptions{From: "admin@example.com", To: []string{"ext@example.org"}, AttachBytes: 2 << 20})
-	res := Send(context.Background(), SendOptions{Upstream: UpstreamConfig{Host: "127.0.0.1", Port: 1}, Dial: plainDialer(f.Addr, &dials), Message: msg, MaxMessageBytes: 1 << 20}, nil)
+	res := Send(context.Background(), SendOptions{Upstream: UpstreamConfig{Host: "127.0.0.1", Port: 1}, Dial: fakeDialer(f.Addr, &dials), Message: msg, MaxMessageBytes: 1 << 20}, nil)
 	if res.Accepted || res.Step != StepMail || !strings.Contains(res.Err.Error(), "552") || res.ExitCode() != ExitMailRefused {
 		t.Fatalf("want 552 at MAIL FROM, got %+v", res)
 	}

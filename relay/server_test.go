@@ -137,7 +137,7 @@ func TestRelayUpstreamDownIs4xx(t *testing.T) {
 func TestRelaySizeOverLimitRefusedAtMailWithoutDialing(t *testing.T) {
 	f := startFakeUpstream(t, nil)
 	dials := 0
-	srv, _ := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, &dials), MaxMessageBytes: 1000})
+	srv, _ := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, &dials), MaxMessageBytes: 1000})
 	c := dialClient(t, srv.Addr())
 	if ok, v := c.Extension("SIZE"); !ok || v != "1000" {
 		t.Errorf("SIZE advertised as %v %q", ok, v)
@@ -153,7 +153,7 @@ func TestRelaySizeOverLimitRefusedAtMailWithoutDialing(t *testing.T) {
 
 func TestRelayOversizeBodyAbortsUpstream(t *testing.T) {
 	f := startFakeUpstream(t, nil)
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, nil), MaxMessageBytes: 1000})
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), MaxMessageBytes: 1000})
 	c := dialClient(t, srv.Addr())
 	body := bytes.Repeat([]byte("0123456789012345678901234567890123456789\r\n"), 200)
 	_, err := sendVia(c, "a@example.com", []string{"b@example.org"}, body)
@@ -177,7 +177,7 @@ func TestRelayPassesUpstreamRepliesUnchanged(t *testing.T) {
 		f.rcptErr["nobody@example.org"] = userUnknown
 		f.dataErr = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message rejected by policy"}
 	})
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, nil), UpstreamName: "fake"})
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), UpstreamName: "fake"})
 	c := dialClient(t, srv.Addr())
 	if err := c.Mail("a@example.com", nil); err != nil {
 		t.Fatal(err)
@@ -208,9 +208,13 @@ func TestRelayPassesUpstreamRepliesUnchanged(t *testing.T) {
 
 func TestRelayUpstreamDropMidDataIsNot250(t *testing.T) {
 	f := startFakeUpstream(t, func(f *fakeUpstream) { f.dropAfter = 20 })
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, nil), UpstreamName: "fake"})
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), UpstreamName: "fake"})
 	c := dialClient(t, srv.Addr())
-	body := bytes.Repeat([]byte("a fairly long line of body text for the test\r\n"), 4000)
+	// About 4 MB: more than the socket buffers hold once the fake stops
+	// reading, so the drop is always noticed before the final "." leaves.
+	// (Noticed only after it, the reply is a 451 too, but must say the
+	// message may have been delivered.)
+	body := bytes.Repeat([]byte("a fairly long line of body text for the test\r\n"), 90000)
 	_, err := sendVia(c, "a@example.com", []string{"b@example.org"}, body)
 	var se *smtp.SMTPError
 	if !errors.As(err, &se) || se.Code != 451 || !strings.Contains(se.Message, "lost") {
@@ -228,7 +232,7 @@ func TestRelayUpstreamDropMidDataIsNot250(t *testing.T) {
 func TestRelayReusesUpstreamForSecondMessage(t *testing.T) {
 	f := startFakeUpstream(t, nil)
 	dials := 0
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, &dials)})
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, &dials)})
 	c := dialClient(t, srv.Addr())
 	for i := 0; i < 2; i++ {
 		if _, err := sendVia(c, "a@example.com", []string{"b@example.org"}, []byte(relayTestBody)); err != nil {
@@ -249,7 +253,7 @@ func TestRelayReusesUpstreamForSecondMessage(t *testing.T) {
 func TestRelayPoolsUpstreamAcrossClientSessions(t *testing.T) {
 	f := startFakeUpstream(t, nil)
 	dials := 0
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, &dials)})
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, &dials)})
 	send := func() {
 		t.Helper()
 		c := dialClient(t, srv.Addr())
@@ -276,7 +280,7 @@ func TestRelayPoolsUpstreamAcrossClientSessions(t *testing.T) {
 func TestRelayWithoutPoolDialsPerSession(t *testing.T) {
 	f := startFakeUpstream(t, nil)
 	dials := 0
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, &dials), UpstreamIdle: -1})
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, &dials), UpstreamIdle: -1})
 	for i := 0; i < 2; i++ {
 		c := dialClient(t, srv.Addr())
 		if _, err := sendVia(c, "a@example.com", []string{"b@example.org"}, []byte(relayTestBody)); err != nil {
@@ -292,7 +296,7 @@ func TestRelayWithoutPoolDialsPerSession(t *testing.T) {
 
 func TestRelayValidatesAddresses(t *testing.T) {
 	f := startFakeUpstream(t, nil)
-	srv, _ := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, nil)})
+	srv, _ := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil)})
 	c := dialClient(t, srv.Addr())
 	if err := c.Mail("a@bad..example", nil); smtpCode(err) != 553 {
 		t.Errorf("bad sender: want 553, got %v", err)
@@ -310,12 +314,12 @@ func TestRelayValidatesAddresses(t *testing.T) {
 
 func TestRelayRefusesNonLoopbackWithoutAllowRemote(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:2525", ":2525", "192.0.2.1:2525", "[::]:2525"} {
-		_, err := Start(t.Context(), Options{Listen: addr, Upstream: plainDialer("127.0.0.1:1", nil)})
+		_, err := Start(t.Context(), Options{Listen: addr, Upstream: fakeDialer("127.0.0.1:1", nil)})
 		if !errors.Is(err, ErrNotLoopback) || !strings.Contains(err.Error(), "--allow-remote") {
 			t.Errorf("Listen %s: want ErrNotLoopback mentioning --allow-remote, got %v", addr, err)
 		}
 	}
-	_, err := Start(t.Context(), Options{Listen: "127.0.0.1:0", AllowRemote: true, Upstream: plainDialer("127.0.0.1:1", nil)})
+	_, err := Start(t.Context(), Options{Listen: "127.0.0.1:0", AllowRemote: true, Upstream: fakeDialer("127.0.0.1:1", nil)})
 	if err == nil || !strings.Contains(err.Error(), "client credentials") {
 		t.Errorf("--allow-remote without client credentials: got %v", err)
 	}
@@ -324,7 +328,7 @@ func TestRelayRefusesNonLoopbackWithoutAllowRemote(t *testing.T) {
 func TestRelayAllowRemoteRequiresClientAuth(t *testing.T) {
 	f := startFakeUpstream(t, nil)
 	dials := 0
-	srv, _ := startTestRelay(t, Options{AllowRemote: true, ClientUser: "exchange", ClientPassword: "s3cret-pw", Upstream: plainDialer(f.Addr, &dials)})
+	srv, _ := startTestRelay(t, Options{AllowRemote: true, ClientUser: "exchange", ClientPassword: "s3cret-pw", Upstream: fakeDialer(f.Addr, &dials)})
 
 	c := dialClient(t, srv.Addr())
 	if ok, _ := c.Extension("AUTH"); ok {
@@ -363,7 +367,7 @@ func TestRelayAllowRemoteRequiresClientAuth(t *testing.T) {
 
 func TestRelaySessionCap(t *testing.T) {
 	f := startFakeUpstream(t, nil)
-	srv, _ := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, nil), MaxSessions: 1})
+	srv, _ := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), MaxSessions: 1})
 	dialClient(t, srv.Addr()) // holds the only slot
 	c, err := smtp.Dial(srv.Addr())
 	if err != nil {
@@ -406,7 +410,7 @@ func TestRelayJSONLog(t *testing.T) {
 	f := startFakeUpstream(t, nil)
 	var log bytes.Buffer
 	var mu sync.Mutex
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, nil), UpstreamName: "fake:25", Log: &syncWriter{w: &log, mu: &mu}, JSONLog: true})
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), UpstreamName: "fake:25", Log: &syncWriter{w: &log, mu: &mu}, JSONLog: true})
 	c := dialClient(t, srv.Addr())
 	if _, err := sendVia(c, "a@example.com", []string{"b@example.org"}, []byte(relayTestBody)); err != nil {
 		t.Fatal(err)
@@ -492,7 +496,9 @@ func bdat(t *testing.T, addr string, chunks []string) (replies []string) {
 
 func TestRelayBDAT(t *testing.T) {
 	f := startFakeUpstream(t, nil)
-	srv, recs := startTestRelay(t, Options{Upstream: plainDialer(f.Addr, nil), MaxMessageBytes: 300})
+	var tr bytes.Buffer
+	var mu sync.Mutex
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), MaxMessageBytes: 300, Transcript: &syncWriter{w: &tr, mu: &mu}})
 	body := "Subject: chunked\r\n\r\n.a line with a dot\r\n"
 	replies := bdat(t, srv.Addr(), []string{body[:10], body[10:]})
 	if !strings.HasPrefix(replies[len(replies)-1], "250") || !strings.Contains(replies[len(replies)-1], "FAKE123") {
@@ -502,6 +508,14 @@ func TestRelayBDAT(t *testing.T) {
 	delivered, _, _ := f.snapshot()
 	if len(delivered) != 1 || !strings.HasSuffix(string(delivered[0]), body) {
 		t.Fatalf("delivered %q", delivered)
+	}
+	// The client's chunks are summarised in the transcript, never shown.
+	mu.Lock()
+	out := tr.String()
+	mu.Unlock()
+	if strings.Contains(out, "chunked") || strings.Contains(out, "a line with a dot") || !strings.Contains(out, "client] -> BDAT 10\n") ||
+		!strings.Contains(out, "client] -> (10 bytes of message content not shown)") || !strings.Contains(out, "client] -> BDAT 30 LAST\n") {
+		t.Errorf("transcript of a chunked message:\n%s", out)
 	}
 
 	// Over the limit in the second chunk: 552, nothing committed upstream.

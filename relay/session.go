@@ -124,7 +124,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		reply := upstreamFailure(s.upstreamName(), err)
 		return s.finish(StepMail, reply, err)
 	}
-	err = up.Mail(from, &smtp.MailOptions{Size: size})
+	err = up.Client.Mail(from, &smtp.MailOptions{Size: size})
 	if err != nil && !fresh && (!isReply(err) || replyCode(err) == 421) {
 		// A connection kept from an earlier message may have been closed by
 		// the smart host in the meantime: dial once more before giving up.
@@ -132,7 +132,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		if up, _, err = s.upstream(); err != nil {
 			return s.finish(StepMail, upstreamFailure(s.upstreamName(), err), err)
 		}
-		err = up.Mail(from, &smtp.MailOptions{Size: size})
+		err = up.Client.Mail(from, &smtp.MailOptions{Size: size})
 	}
 	if err != nil {
 		return s.refusedEnd(StepMail, err)
@@ -154,7 +154,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if up == nil || s.msg == nil {
 		return upstreamLost(s.upstreamName(), "RCPT TO", errors.New("no upstream connection; send RSET and start again"))
 	}
-	if err := up.Rcpt(to, nil); err != nil {
+	if err := up.Client.Rcpt(to, nil); err != nil {
 		if se, ok := err.(*smtp.SMTPError); ok {
 			// One refused recipient does not end the transaction; pass the
 			// smart host's reply through unchanged (a 550 stays a 550).
@@ -186,15 +186,17 @@ func (s *session) Data(r io.Reader) error {
 	if up == nil || s.msg == nil {
 		return upstreamLost(s.upstreamName(), "DATA", errors.New("no upstream connection"))
 	}
-	w, err := up.Data()
+	w, err := up.Body()
 	if err != nil {
 		return s.refusedEnd(StepData, err)
 	}
 	// Like every MTA, add our own trace line on top (RFC 5321 4.4): the
 	// headers command and a support engineer can then see this hop. Then
 	// stream the body straight through: go-smtp's reader removes the
-	// client's dot-stuffing and enforces MaxMessageBytes, the upstream
-	// writer adds dot-stuffing back. Memory stays at pipeCopy's few chunks
+	// client's dot-stuffing and enforces MaxMessageBytes; checks' body
+	// writer dot-stuffs it again a line at a time (go-smtp's own DATA
+	// writer works a byte at a time, the relay's main cost for large
+	// messages). Memory stays at pipeCopy's and the writer's few blocks
 	// whatever the message size.
 	var n int64
 	var readErr error
@@ -208,8 +210,9 @@ func (s *session) Data(r io.Reader) error {
 	}
 	if err != nil {
 		// Abort without the final ".": the smart host discards a
-		// transaction whose connection drops mid-DATA. Calling w.Close()
-		// here would commit a truncated message.
+		// transaction whose connection drops mid-DATA. Committing here
+		// would deliver a truncated message.
+		w.Abort()
 		s.dropUpstream()
 		var reply *smtp.SMTPError
 		if readErr != nil {
@@ -224,18 +227,22 @@ func (s *session) Data(r io.Reader) error {
 		}
 		return s.finish(StepData, reply, err)
 	}
-	resp, err := w.CloseWithResponse()
+	status, err := w.Commit()
 	if err != nil {
 		if se, ok := err.(*smtp.SMTPError); ok {
 			return s.finish(StepDot, se, err)
 		}
 		s.dropUpstream()
+		if !w.EndSent() {
+			// Broken before the final "." left: certainly not delivered.
+			return s.finish(StepData, upstreamLost(s.upstreamName(), "DATA", err), err)
+		}
 		reply := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: oneLine(
 			"relaywiz: upstream " + s.upstreamName() + " did not confirm the message (" + err.Error() +
 				"); it may or may not have been delivered, a retry may duplicate it")}
 		return s.finish(StepDot, reply, err)
 	}
-	enh, text, queueID := parseDataReply(resp.StatusText)
+	enh, text, queueID := parseDataReply(status)
 	s.msg.QueueID = queueID
 	s.msg.UpstreamReply = replyString(&smtp.SMTPError{Code: 250, EnhancedCode: enh, Message: text})
 	// go-smtp writes any *SMTPError it gets as the reply, a 250 included:
@@ -358,7 +365,7 @@ func (s *session) Reset() {
 func (s *session) resetUpstream() {
 	s.inTxn = false
 	if up := s.currentUpstream(); up != nil {
-		if err := up.Reset(); err != nil {
+		if err := up.Client.Reset(); err != nil {
 			s.dropUpstream()
 		}
 	}
@@ -387,7 +394,7 @@ func (s *session) Logout() error {
 	if up != nil {
 		if s.inTxn {
 			s.inTxn = false
-			if err := up.Reset(); err != nil {
+			if err := up.Client.Reset(); err != nil {
 				up.Close()
 				return nil
 			}
@@ -412,7 +419,7 @@ func (s *session) upstream() (up *upstreamConn, fresh bool, err error) {
 		}
 		up.transcript.Store(&s.upTranscript)
 		ctx, cancel := context.WithTimeout(s.ctx, s.srv.opts.UpstreamTimeout)
-		up.Client, err = s.srv.opts.Upstream(ctx, hooks)
+		up.Conn, err = s.srv.opts.Upstream(ctx, hooks)
 		cancel()
 		if err != nil {
 			return nil, false, err

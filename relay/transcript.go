@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -28,8 +29,9 @@ func (s *lineSink) line(prefix, text string) {
 // connection, swaks-style like the upstream leg ("->" what the client
 // sent, "<-" our replies), with three exceptions: AUTH payloads are
 // replaced by "<redacted>" (they carry the password in base64), the
-// message body is summarised as a byte count, and once STARTTLS succeeds
-// the rest is ciphertext at this layer, so it says so and stops.
+// message body (after DATA, or in BDAT chunks) is summarised as a byte
+// count, and once STARTTLS succeeds the rest is ciphertext at this layer,
+// so it says so and stops.
 type connTranscript struct {
 	sink   *lineSink
 	prefix string
@@ -38,7 +40,9 @@ type connTranscript struct {
 	in, out  []byte // partial lines per direction
 	inData   bool   // between 354 and the final "."
 	dataN    int64
-	inAuth   bool // the server's last reply was 334: the next client line is a SASL response
+	inAuth   bool  // the server's last reply was 334: the next client line is a SASL response
+	chunk    int64 // bytes of a BDAT chunk still to come (counted, never shown)
+	chunkN   int64 // that chunk's size
 	lastCmd  string
 	stopped  bool
 	overflow bool // current client line is too long to keep; only counted
@@ -53,6 +57,14 @@ func (t *connTranscript) clientBytes(b []byte) {
 		return
 	}
 	for len(b) > 0 {
+		if t.chunk > 0 {
+			k := min(t.chunk, int64(len(b)))
+			b, t.chunk = b[k:], t.chunk-k
+			if t.chunk == 0 {
+				t.sink.line(t.prefix, fmt.Sprintf("-> (%d bytes of message content not shown)", t.chunkN))
+			}
+			continue
+		}
 		i := bytes.IndexByte(b, '\n')
 		chunk := b
 		if i >= 0 {
@@ -107,6 +119,14 @@ func (t *connTranscript) clientLine(line string, overflow bool) {
 			line = line[:min(len(line), 200)] + "… [line too long, truncated]"
 		}
 		t.sink.line(t.prefix, "-> "+line)
+		if cmd == "BDAT" {
+			// The chunk follows the command line directly (RFC 3030).
+			if f := strings.Fields(line); len(f) > 1 {
+				if n, err := strconv.ParseInt(f[1], 10, 64); err == nil && n > 0 {
+					t.chunk, t.chunkN = n, n
+				}
+			}
+		}
 	}
 }
 

@@ -21,12 +21,13 @@ type DialHooks struct {
 }
 
 // UpstreamDialer opens one connection to the smart host that is past
-// STARTTLS, certificate verification and AUTH, ready for MAIL FROM. In
-// production it is checks.Dial (see NewUpstreamDialer) so the relay does
-// exactly what `relaywiz check` proved; tests substitute in-process fakes.
+// STARTTLS, certificate verification and AUTH, ready for MAIL FROM. It is
+// always checks.Dial (see NewUpstreamDialer), so the relay does exactly
+// what `relaywiz check` proved and sends the message content through
+// checks.Conn.Body; tests point it at in-process fakes or wrap it.
 // Failures should be *checks.StageError so the relay can say which step of
 // the smart host connection broke.
-type UpstreamDialer func(ctx context.Context, h DialHooks) (*smtp.Client, error)
+type UpstreamDialer func(ctx context.Context, h DialHooks) (*checks.Conn, error)
 
 // upstreamFailure turns a failed upstream dial into the reply the relay's
 // client gets at MAIL FROM. It is always 4xx: the smart host being down,

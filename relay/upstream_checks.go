@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"relaywiz/checks"
 )
 
@@ -45,7 +43,7 @@ func (c UpstreamConfig) Name() string { return net.JoinHostPort(c.Host, strconv.
 // session code `relaywiz check` runs, so the relay does exactly what the
 // check proved (STARTTLS required, certificate verified, AUTH after TLS).
 func NewUpstreamDialer(c UpstreamConfig) UpstreamDialer {
-	return func(ctx context.Context, h DialHooks) (*smtp.Client, error) {
+	return func(ctx context.Context, h DialHooks) (*checks.Conn, error) {
 		o := checks.DialOptions{
 			Host:          c.Host,
 			Port:          c.Port,
@@ -63,10 +61,6 @@ func NewUpstreamDialer(c UpstreamConfig) UpstreamDialer {
 		if h.Transcript != nil {
 			o.Transcript = func(l checks.TranscriptLine) { h.Transcript(l.String()) }
 		}
-		conn, err := checks.Dial(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		return conn.Client, nil
+		return checks.Dial(ctx, o)
 	}
 }
