@@ -15,6 +15,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"relaywiz/files"
 )
 
 // Defaults shared by the lab and the relay.
@@ -120,7 +122,7 @@ func StartLab(ctx context.Context, o LabOptions) (*Lab, error) {
 		return nil, fmt.Errorf("lab: certificates: %w", err)
 	}
 	caFile := filepath.Join(dir, LabCAFileName)
-	if err := writeFileAtomic(caFile, pki.CAPEM, 0o644); err != nil {
+	if err := files.WriteAtomic(caFile, pki.CAPEM, 0o644); err != nil {
 		return nil, fmt.Errorf("lab: write CA certificate: %w", err)
 	}
 
@@ -210,25 +212,6 @@ func GeneratePassword() (string, error) {
 		return "", fmt.Errorf("generate password: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	// Windows ignores most mode bits; that is fine for a public CA file.
-	_ = tmp.Chmod(perm)
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // discardLogger silences go-smtp's internal "error handling conn" lines;

@@ -21,7 +21,7 @@ func TestScenarioListsEveryScenarioWithWhenToPick(t *testing.T) {
 	h.key(tea.KeyDown)
 	second := steps.Scenarios()[1]
 	if first.WhenToPick == second.WhenToPick {
-		t.Skip("catalogue has identical sentences")
+		t.Fatalf("%s and %s share one when-to-pick sentence; each scenario needs its own", first.ID, second.ID)
 	}
 	h.requireView("> " + second.Title)
 	v := h.view()
