@@ -28,7 +28,9 @@ type Conn struct {
 
 // Dial opens a session to o.Host:o.Port and walks dns → connect → banner →
 // ehlo → starttls → tls → ehlo_tls → auth (when User and Password are
-// set). Credentials are never sent before TLS; TLS below 1.2 and an
+// set). Credentials are never sent before TLS, nor to a server whose
+// certificate was not verified (InsecureSkipVerify with credentials fails
+// the auth stage with ErrUnverifiedServer); TLS below 1.2 and an
 // unverifiable certificate (unless InsecureSkipVerify) fail the tls stage.
 //
 // ctx and o.Timeout bound the dial only; afterwards the connection lives

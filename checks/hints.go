@@ -116,6 +116,11 @@ func hintTLSSkipped() string {
 	return "Certificate verification was skipped (--insecure-skip-verify). Exchange will verify it: fix the failure shown in verify_error before going live."
 }
 
+func hintAuthUnverified() string {
+	return "AUTH was not attempted: the certificate was not verified (--insecure-skip-verify); relaywiz never sends the password to an unverified server, because anyone in the path could present that certificate. " +
+		"Make verification pass instead: trust the provider's CA with --ca-file, or give the name the certificate carries with --tls-server-name, and run without --insecure-skip-verify."
+}
+
 func hintEHLOTLS() string {
 	return "The server did not accept EHLO again after STARTTLS. This is a server or middlebox fault; try the other port and report it to the provider."
 }

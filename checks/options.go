@@ -42,11 +42,13 @@ type DialOptions struct {
 	RootCAs *x509.CertPool
 	CAFile  string
 	// InsecureSkipVerify continues past an untrusted or mismatched
-	// certificate. The result still reports verified=false and why.
+	// certificate. The result still reports verified=false and why, and
+	// credentials are then never sent: the auth stage fails with
+	// ErrUnverifiedServer instead.
 	InsecureSkipVerify bool
 
 	// User and Password: AUTH is attempted only when both are set, and only
-	// after TLS is up. LOGIN is used when offered (that is what Exchange's
+	// after TLS is up with a verified certificate. LOGIN is used when offered (that is what Exchange's
 	// send connector sends), otherwise PLAIN.
 	User     string
 	Password []byte
@@ -81,7 +83,7 @@ type Options struct {
 	TLSServerName      string
 	RootCAs            *x509.CertPool
 	CAFile             string
-	InsecureSkipVerify bool
+	InsecureSkipVerify bool // never together with AUTH: see DialOptions
 
 	// User enables the auth stage. Password nil with a User set records
 	// auth "skipped" (the caller found no password to use).

@@ -23,7 +23,7 @@ type AuthStatus string
 const (
 	AuthOK          AuthStatus = "ok"          // credentials accepted (235)
 	AuthFailed      AuthStatus = "failed"      // credentials rejected (535 & co.) or the exchange broke
-	AuthSkipped     AuthStatus = "skipped"     // no user or no password given, or an earlier stage failed
+	AuthSkipped     AuthStatus = "skipped"     // no user or no password given, an earlier stage failed, or the certificate was not verified
 	AuthUnavailable AuthStatus = "unavailable" // no usable mechanism offered, or temporary failure (454)
 )
 

@@ -589,12 +589,24 @@ func (s *session) sayEHLOAgain() (string, string, error) {
 
 // --- auth ------------------------------------------------------------------
 
+// ErrUnverifiedServer is the auth stage's error when credentials were given
+// but the server's certificate was not verified (InsecureSkipVerify): they
+// are never sent to a server whose identity is unproven.
+var ErrUnverifiedServer = errors.New("credentials not sent: the server's certificate was not verified")
+
 func (s *session) auth() (string, string, error) {
 	// Belt and braces: the stage order already guarantees TLS, but a
 	// credential must never leave in plaintext whatever changes later.
 	if s.tlsConn == nil || s.client == nil {
 		s.res.Auth = AuthSkipped
 		return "not attempted without TLS", "", errors.New("refusing to send credentials without TLS")
+	}
+	// With InsecureSkipVerify the peer is whoever presented a certificate:
+	// a man in the middle would get the password in the clear. Skipping
+	// verification is for looking at a server, never for logging in to it.
+	if s.res.TLS == nil || !s.res.TLS.Verified {
+		s.res.Auth = AuthSkipped
+		return "not attempted: the certificate was not verified", hintAuthUnverified(), ErrUnverifiedServer
 	}
 	mech := chooseMechanism(s.res.AuthMechanisms)
 	if mech == "" {

@@ -137,3 +137,56 @@ func TestDefaultProfilePath(t *testing.T) {
 		t.Errorf("path %s", p)
 	}
 }
+
+func TestProfileSettings(t *testing.T) {
+	in := steps.Defaults(steps.RelayOnline)
+	in.PlaceholderDomain = "placeholder.invalid"
+	in.Triggers = []steps.Trigger{
+		{Kind: steps.TriggerSubject, Value: "Secure"},
+		{Kind: steps.TriggerLabel, Value: "3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e"},
+		{Kind: steps.TriggerSender, Value: "board@example.org"},
+	}
+	p := Profile{Steps: in, TestRecipient: "me@outside.example", SmartHost: SmartHostProfile{
+		Host: "smtp.eu.example.net", Ports: []int{587, 25}, CAFile: "/etc/ca.pem", TLSServerName: "cert.example.net", User: "svc@example.org",
+	}}
+	s := p.Settings()
+	if !s.HasScenario || s.Scenario.ID != steps.RelayOnline || s.Inputs.TestRecipient != "me@outside.example" {
+		t.Errorf("scenario %v/%q inputs' recipient %q", s.HasScenario, s.Scenario.ID, s.Inputs.TestRecipient)
+	}
+	want := Settings{Host: "smtp.eu.example.net", Ports: []int{587, 25}, ConnectorPort: in.Port,
+		CAFile: "/etc/ca.pem", TLSServerName: "cert.example.net", User: "svc@example.org",
+		PlaceholderDomain: "placeholder.invalid", TestRecipient: "me@outside.example",
+		TriggerSubjects: []string{"Secure"}, TriggerLabels: []string{"3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e"}}
+	got := s
+	got.Scenario, got.HasScenario, got.Inputs = steps.Scenario{}, false, steps.Inputs{}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("settings\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// The smart host falls back from the proven one to the connector's, then
+// to the scenario's default; a hand-written profile that keeps the test
+// recipient with the steps answers still has one.
+func TestProfileSettingsFallbacks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "profile.json")
+	hand := `{"version":1,"steps":{"scenario":"relay-onprem","smartHost":"gw.example.net","testRecipient":"me@outside.example"}}`
+	if err := os.WriteFile(path, []byte(hand), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadProfile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Settings(); s.Host != "gw.example.net" || s.TestRecipient != "me@outside.example" || len(s.Ports) != 0 {
+		t.Errorf("host %q recipient %q ports %v", s.Host, s.TestRecipient, s.Ports)
+	}
+	p.Steps.SmartHost = ""
+	sc, _ := steps.Lookup(string(steps.RelayOnPrem))
+	if s := p.Settings(); s.Host != sc.DefaultSmartHost || s.Host == "" {
+		t.Errorf("host %q, want the scenario's default %q", s.Host, sc.DefaultSmartHost)
+	}
+	unknown := Profile{Steps: steps.Inputs{Scenario: "from-the-future"}}
+	if s := unknown.Settings(); s.HasScenario || s.Host != "" {
+		t.Errorf("unknown scenario: has %v host %q", s.HasScenario, s.Host)
+	}
+}

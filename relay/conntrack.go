@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,6 +46,12 @@ type trackedConn struct {
 	// break it), never the command stream.
 	br *bufio.Reader
 
+	// readEnded is set once a read from the client failed or hit EOF.
+	// go-smtp's BDAT path cannot tell a chunk cut short by a hang-up from
+	// a complete one (io.LimitReader turns the early EOF into a clean end
+	// of chunk), so Data asks here before committing.
+	readEnded atomic.Bool
+
 	mu   sync.Mutex
 	helo string
 	tls  bool
@@ -74,8 +81,15 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	if n > 0 && c.tr != nil {
 		c.tr.clientBytes(p[:n])
 	}
+	if err != nil {
+		c.readEnded.Store(true)
+	}
 	return n, err
 }
+
+// clientGone reports whether the client's side of the connection has
+// ended (EOF, reset, timeout): no further bytes of a message will come.
+func (c *trackedConn) clientGone() bool { return c.readEnded.Load() }
 
 func (c *trackedConn) Write(p []byte) (int, error) {
 	if c.tr != nil {
@@ -117,6 +131,11 @@ func (c *trackedConn) upstreamTranscript() func(string) {
 	prefix := fmt.Sprintf("[#%d upstream] ", c.id)
 	return func(line string) { c.srv.transcript.line(prefix, line) }
 }
+
+// hangUp closes the client's socket without emitting the session record
+// (Close does that when go-smtp gets to it), so a read blocked on the
+// client fails at once.
+func (c *trackedConn) hangUp() { _ = c.Conn.Close() }
 
 // Close closes the connection and, the first time, emits the session
 // record. go-smtp calls Session.Logout before closing the connection, so

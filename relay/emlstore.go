@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,12 +26,53 @@ func newMessageID(now time.Time) string {
 // "relaywiz lab" or "relaywiz relay".
 func receivedHeader(helo, clientIP, by, what, with, id string, rcpts []string, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (%s) with %s id %s", helo, clientIP, by, what, with, id)
+	if validHELO(helo) {
+		fmt.Fprintf(&b, "Received: from %s ([%s])", helo, clientIP)
+	} else {
+		// Never copy what the client typed into the header: it could fake
+		// a hop or break the line. The address is what we know.
+		fmt.Fprintf(&b, "Received: from [%s] ([%s] unverified)", clientIP, clientIP)
+	}
+	fmt.Fprintf(&b, "\r\n\tby %s (%s) with %s id %s", by, what, with, id)
 	if len(rcpts) == 1 {
 		fmt.Fprintf(&b, "\r\n\tfor <%s>", rcpts[0])
 	}
 	fmt.Fprintf(&b, ";\r\n\t%s\r\n", now.Format(time.RFC1123Z))
 	return b.String()
+}
+
+// validHELO reports whether a HELO/EHLO argument is a host name (letters,
+// digits, "-" and "_" in dot-separated labels of at most 63 characters) or
+// an address literal ("[192.0.2.1]", "[IPv6:2001:db8::1]"), the only forms
+// RFC 5321 allows and the only ones fit for a Received line.
+func validHELO(helo string) bool {
+	if len(helo) == 0 || len(helo) > 253 {
+		return false
+	}
+	if lit, ok := strings.CutPrefix(helo, "["); ok {
+		lit, ok = strings.CutSuffix(lit, "]")
+		if !ok {
+			return false
+		}
+		if v6, isV6 := strings.CutPrefix(lit, "IPv6:"); isV6 {
+			ip := net.ParseIP(v6)
+			return ip != nil && strings.Contains(v6, ":")
+		}
+		ip := net.ParseIP(lit)
+		return ip != nil && ip.To4() != nil && !strings.Contains(lit, ":")
+	}
+	for _, label := range strings.Split(helo, ".") {
+		if len(label) == 0 || len(label) > 63 {
+			return false
+		}
+		for _, r := range label {
+			ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // storeMessage writes trace headers followed by the message read from r to

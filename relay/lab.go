@@ -31,6 +31,9 @@ const (
 	LabCAFileName = "relaywiz-lab-ca.pem"
 )
 
+// LabListenHint is the lab's advice for a non-loopback listen address.
+const LabListenHint = "the lab is a stand-in smart host for this computer only: listen on 127.0.0.1 or localhost"
+
 // LabOptions configures the stand-in smart host.
 type LabOptions struct {
 	Listen   string // HOST:PORT on loopback; default 127.0.0.1:2587 ("…:0" picks a free port)
@@ -101,6 +104,9 @@ func StartLab(ctx context.Context, o LabOptions) (*Lab, error) {
 		o.Hostname = "lab.relaywiz.localhost"
 	}
 	if err := CheckListenAddr(o.Listen, false); err != nil {
+		if errors.Is(err, ErrNotLoopback) {
+			return nil, fmt.Errorf("lab: %w; %s", err, LabListenHint)
+		}
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	if o.Password == "" {

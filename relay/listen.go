@@ -25,7 +25,9 @@ func isLoopbackHost(host string) bool {
 }
 
 // CheckListenAddr validates a listen address and, unless remote clients are
-// allowed, insists on loopback. The error names the flag to fix.
+// allowed, insists on loopback. The error says what is wrong with the
+// address only: which flag fixes it depends on the command (the relay has
+// --allow-remote, the lab has no such thing), so each caller adds its own.
 func CheckListenAddr(addr string, allowRemote bool) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -39,7 +41,7 @@ func CheckListenAddr(addr string, allowRemote bool) error {
 		if shown == "" {
 			shown = "all interfaces"
 		}
-		return fmt.Errorf("listen address %q (%s): %w; relaywiz listens on loopback only so it never becomes an open relay — use 127.0.0.1, or add --allow-remote (clients must then authenticate)", addr, shown, ErrNotLoopback)
+		return fmt.Errorf("listen address %q (%s): %w; other computers could connect to it", addr, shown, ErrNotLoopback)
 	}
 	return nil
 }

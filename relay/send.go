@@ -94,7 +94,10 @@ func Send(ctx context.Context, o SendOptions, progress func(SendEvent)) SendResu
 	if dial == nil {
 		dial = NewUpstreamDialer(o.Upstream)
 	}
-	records := make(chan SessionRecord, 4)
+	// The relay reports the message when it gets its final reply, before
+	// the client reads that reply: once submit has returned, the record
+	// is there (or there is none: submit ended the transaction itself).
+	messages := make(chan MessageRecord, 4)
 
 	events.emit(SendEvent{Step: "relay", Status: StepRunning, Detail: "starting the embedded relay on loopback"})
 	srv, err := Start(ctx, Options{
@@ -105,9 +108,9 @@ func Send(ctx context.Context, o SendOptions, progress func(SendEvent)) SendResu
 		MaxMessageBytes: o.MaxMessageBytes,
 		MaxSessions:     2,
 		Transcript:      o.Transcript,
-		OnSession: func(r SessionRecord) {
+		OnMessage: func(m MessageRecord) {
 			select {
-			case records <- r:
+			case messages <- m:
 			default:
 			}
 		},
@@ -126,16 +129,14 @@ func Send(ctx context.Context, o SendOptions, progress func(SendEvent)) SendResu
 	submitErr := submit(ctx, srv.Addr(), o.Message, events)
 
 	// The relay's own record knows what the smart host said and which
-	// stage failed; it arrives when the client connection closes.
+	// stage failed. None when the client side gave up before a final
+	// reply (every recipient refused) or go-smtp answered by itself
+	// (SIZE= over the limit): then the client's error tells.
 	var rec *MessageRecord
 	select {
-	case r := <-records:
-		if len(r.Messages) > 0 {
-			m := r.Messages[len(r.Messages)-1]
-			rec = &m
-		}
-	case <-time.After(5 * time.Second):
-	case <-ctx.Done():
+	case m := <-messages:
+		rec = &m
+	default:
 	}
 	res.Duration = time.Since(start)
 	if rec != nil {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/emersion/go-smtp"
+
 	"relaywiz/checks"
 )
 
@@ -97,4 +99,20 @@ func readAllMsg(m *Message) ([]byte, error) {
 	var b bytes.Buffer
 	_, err := b.ReadFrom(m.Reader())
 	return b.Bytes(), err
+}
+
+// Every recipient refused: the client gives up before DATA, so the relay
+// has no final reply to report; send must still say RCPT TO (exit 24),
+// with the smart host's own refusal, not "abandoned" (exit 1).
+func TestSendAllRecipientsRefusedIsRcptFailure(t *testing.T) {
+	userUnknown := &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "User unknown"}
+	f := startFakeUpstream(t, func(f *fakeUpstream) { f.rcptErr["ext@example.org"] = userUnknown })
+	msg, _ := NewTestMessage(MessageOptions{From: "admin@example.com", To: []string{"ext@example.org"}})
+	res := Send(context.Background(), SendOptions{Upstream: UpstreamConfig{Host: "127.0.0.1", Port: 1}, Dial: fakeDialer(f.Addr, nil), Message: msg}, nil)
+	if res.Accepted || res.Step != StepRcpt || res.ExitCode() != ExitRcptRefused {
+		t.Fatalf("want a RCPT TO failure (exit 24), got step %q exit %d: %+v", res.Step, res.ExitCode(), res)
+	}
+	if !strings.Contains(res.Reply, "550 5.1.1 User unknown") {
+		t.Errorf("reply %q does not carry the smart host's refusal", res.Reply)
+	}
 }

@@ -71,9 +71,20 @@ type Options struct {
 	// OnSession is called once per client connection after it closed, on
 	// that connection's goroutine: it must not block or call Close.
 	OnSession func(SessionRecord)
+	// OnMessage is called once per message that got its final reply:
+	// accepted or refused by the smart host, or refused by the relay
+	// (e.g. the upstream connection failed at MAIL FROM, 552 over the size
+	// limit). A transaction the client abandoned (RSET, QUIT, hang-up) has
+	// no final reply and is not reported here, only in the session record.
+	// It runs on a session goroutine just before the client is sent the
+	// reply: it must not block or call Close (see Drain).
+	OnMessage func(MessageRecord)
 	// OnUpstreamProgress gets the upstream dial's stage events.
 	OnUpstreamProgress func(checks.Event)
 }
+
+// RemoteListenHint is the relay's advice for a non-loopback listen address.
+const RemoteListenHint = "the relay listens on loopback only so it never becomes an open relay: use 127.0.0.1, or add --allow-remote (clients must then STARTTLS and authenticate)"
 
 // Server is a running relay.
 type Server struct {
@@ -91,6 +102,7 @@ type Server struct {
 	done        chan struct{}
 	serveErr    error
 	closeOnce   sync.Once
+	draining    atomic.Bool
 }
 
 // Start validates the options, listens and serves in the background.
@@ -109,6 +121,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		o.UpstreamName = "smart host"
 	}
 	if err := CheckListenAddr(o.Listen, o.AllowRemote); err != nil {
+		if errors.Is(err, ErrNotLoopback) {
+			return nil, fmt.Errorf("relay: %w; %s", err, RemoteListenHint)
+		}
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	if o.AllowRemote && (o.ClientUser == "" || o.ClientPassword == "") {
@@ -213,6 +228,12 @@ func (s *Server) Close() error {
 	s.pool.close()
 	return err
 }
+
+// Drain makes the relay take no new messages: from now on MAIL FROM is
+// answered 421, while transactions already under way finish and clients
+// can still read their replies and QUIT. It is how `relay --once` stops
+// without cutting off the reply to the one message it relayed.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Wait blocks until the relay stops.
 func (s *Server) Wait() error {

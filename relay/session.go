@@ -22,9 +22,13 @@ import (
 //
 // go-smtp calls the methods from the connection's goroutine, with two
 // exceptions: Server.Close may call Logout from another goroutine while a
-// command runs, and with BDAT Data runs on its own goroutine while the
-// connection's goroutine may call Reset. mu and busy keep them apart (see
-// Logout and Reset).
+// command runs, and with BDAT Data runs on its own goroutine, which go-smtp
+// does not wait for when the client sends RSET (or an oversize chunk, or
+// hangs up): the connection's goroutine goes on with Reset, MAIL, Logout
+// while Data is still aborting. So Data's run is observable (dataDone,
+// under mu) and every other method waits for it before touching the
+// transaction state (inTxn, msg, msgStart); busy marks Mail/Rcpt for a
+// Logout from another goroutine.
 type session struct {
 	srv          *Server
 	conn         *trackedConn // nil only if the listener was bypassed
@@ -36,29 +40,82 @@ type session struct {
 
 	mu        sync.Mutex
 	up        *upstreamConn
-	busy      bool // inside Mail/Rcpt/Data
+	busy      bool          // inside Mail/Rcpt (the connection's goroutine)
+	dataDone  chan struct{} // non-nil while Data runs; closed when it returns
 	loggedOut bool
 
+	// The transaction: owned by whichever of Mail/Rcpt/Reset/Logout or
+	// Data runs, never both at once (see waitData).
 	inTxn    bool           // upstream has MAIL FROM and no final reply yet
 	msg      *MessageRecord // the transaction being relayed
 	msgStart time.Time
 }
 
+// dataWaitLimit bounds how long a command waits for an aborting Data. The
+// abort only closes the upstream socket, so it is quick; the bound keeps a
+// wedged upstream write from holding the client's session forever.
+const dataWaitLimit = 10 * time.Second
+
 var (
 	errClientAuthRequired = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required (this relay accepts remote clients only after AUTH)"}
 	errClientNeedsTLS     = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Must issue a STARTTLS command first, then AUTH"}
 	errShuttingDown       = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "relaywiz is shutting down"}
+	errStillAborting      = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "relaywiz is still closing the previous message's smart host transfer; try again"}
+	errDraining           = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "relaywiz is stopping (--once: one message was relayed); no new messages"}
 )
 
-// enter marks the session busy; it fails once Logout has run.
-func (s *session) enter() bool {
+// enter marks the session busy for Mail or Rcpt, after any Data still
+// running on go-smtp's BDAT goroutine has returned. It fails once Logout
+// has run.
+func (s *session) enter() *smtp.SMTPError {
+	if !s.waitData() {
+		return errStillAborting
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loggedOut {
+		return errShuttingDown
+	}
+	s.busy = true
+	return nil
+}
+
+// enterData marks Data running; leaveData ends that.
+func (s *session) enterData() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.loggedOut {
 		return false
 	}
-	s.busy = true
+	s.dataDone = make(chan struct{})
 	return true
+}
+
+func (s *session) leaveData() {
+	s.mu.Lock()
+	close(s.dataDone)
+	s.dataDone = nil
+	s.mu.Unlock()
+}
+
+// waitData waits (at most dataWaitLimit) until no Data call is running,
+// and reports whether that is so. Closing dataDone orders everything Data
+// did before whatever the caller does next.
+func (s *session) waitData() bool {
+	s.mu.Lock()
+	done := s.dataDone
+	s.mu.Unlock()
+	if done == nil {
+		return true
+	}
+	t := time.NewTimer(dataWaitLimit)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 func (s *session) leave() {
@@ -92,8 +149,11 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 }
 
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
-	if !s.enter() {
-		return errShuttingDown
+	if s.srv.draining.Load() {
+		return errDraining
+	}
+	if err := s.enter(); err != nil {
+		return err
 	}
 	defer s.leave()
 	if s.inTxn {
@@ -142,8 +202,8 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if !s.enter() {
-		return errShuttingDown
+	if err := s.enter(); err != nil {
+		return err
 	}
 	defer s.leave()
 	if err := validateRecipient(to); err != nil {
@@ -178,10 +238,10 @@ func (s *session) refuseRcpt(to, upstreamReply string) {
 }
 
 func (s *session) Data(r io.Reader) error {
-	if !s.enter() {
+	if !s.enterData() {
 		return errShuttingDown
 	}
-	defer s.leave()
+	defer s.leaveData()
 	up := s.currentUpstream()
 	if up == nil || s.msg == nil {
 		return upstreamLost(s.upstreamName(), "DATA", errors.New("no upstream connection"))
@@ -205,6 +265,10 @@ func (s *session) Data(r io.Reader) error {
 		n, readErr, writeErr = pipeCopy(w, r)
 	}
 	s.msg.Size = n
+	if readErr == nil && s.conn != nil && s.conn.clientGone() {
+		// A BDAT chunk cut short by a hang-up reaches us as a clean end.
+		readErr = errClientGone
+	}
 	if err = readErr; err == nil {
 		err = writeErr
 	}
@@ -219,8 +283,12 @@ func (s *session) Data(r io.Reader) error {
 			if se, ok := readErr.(*smtp.SMTPError); ok {
 				reply = se // 552 5.3.4 when over MaxMessageBytes
 			} else {
+				// The client hung up, sent RSET or stalled: it ended the
+				// transaction itself, so it is abandoned, not answered.
+				// go-smtp may still try to write this reply.
 				reply = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
 					Message: oneLine("relaywiz: reading the message from the client failed: " + readErr.Error() + "; nothing was delivered")}
+				return s.finish(StepAbandoned, reply, fmt.Errorf("the client ended the transaction during the message content (%w); nothing was delivered", readErr))
 			}
 		} else {
 			reply = upstreamLost(s.upstreamName(), "DATA", writeErr)
@@ -251,6 +319,9 @@ func (s *session) Data(r io.Reader) error {
 	s.msg.Accepted = true
 	return s.finish(StepDone, reply, nil)
 }
+
+// errClientGone: the client's connection ended before the message did.
+var errClientGone = errors.New("the client's connection ended before the end of the message")
 
 // receivedAllowance is what the relay's Received line adds to a message.
 const receivedAllowance = 512
@@ -310,7 +381,8 @@ func stepCommand(step string) string {
 }
 
 // finish records the end of the current transaction and returns reply,
-// which go-smtp writes to the client as is.
+// which go-smtp writes to the client as is. Unless the client abandoned the
+// transaction, this is its final reply: OnMessage hears of it.
 func (s *session) finish(step string, reply *smtp.SMTPError, err error) error {
 	s.inTxn = false
 	if s.msg != nil {
@@ -325,9 +397,13 @@ func (s *session) finish(step string, reply *smtp.SMTPError, err error) error {
 		}
 		m.Duration = time.Since(s.msgStart)
 		if s.conn != nil {
+			m.Session = s.conn.id
 			s.conn.addMessage(m)
 		}
 		s.msg = nil
+		if step != StepAbandoned && s.srv.opts.OnMessage != nil {
+			s.srv.opts.OnMessage(m)
+		}
 	}
 	if reply == nil {
 		return nil // avoid a typed nil in the error interface
@@ -341,19 +417,18 @@ func (s *session) abandon() {
 	if s.msg == nil {
 		return
 	}
-	s.finish("abandoned", nil, errors.New("the client ended the transaction before DATA completed"))
+	s.finish(StepAbandoned, nil, errors.New("the client ended the transaction before DATA completed"))
 }
 
 func (s *session) Reset() {
 	// With BDAT (CHUNKING, which Exchange uses) go-smtp runs Data on its
 	// own goroutine and may reset the session (RSET, an oversize chunk)
-	// while it runs. The reset closes Data's reader, so Data fails, drops
-	// the upstream connection without committing and records the outcome;
-	// touching the upstream here as well would interleave two commands.
-	s.mu.Lock()
-	busy := s.busy
-	s.mu.Unlock()
-	if busy {
+	// while it runs. The reset has closed Data's reader, so Data fails,
+	// drops the upstream connection without committing and records the
+	// outcome: wait for that. Should it not finish in time, leave the
+	// transaction to it; touching the upstream here as well would
+	// interleave two commands.
+	if !s.waitData() {
 		return
 	}
 	if s.inTxn {
@@ -373,20 +448,32 @@ func (s *session) resetUpstream() {
 
 // Logout ends the session. On a normal QUIT it runs on the connection's
 // goroutine and says QUIT upstream. During Server.Close it may run while
-// Mail or Data is in progress on the other goroutine: then it only cancels
-// the dial and closes the upstream socket, which makes the running command
-// fail without committing anything, and leaves the rest to that command.
+// Mail or Data is in progress on the other goroutine, and with BDAT while
+// Data runs on its own: then it only cancels the dial and closes the
+// upstream socket, which makes the running command fail without committing
+// anything, and leaves the rest to that command.
 func (s *session) Logout() error {
 	s.cancel()
 	s.mu.Lock()
-	busy := s.busy
+	busy, data := s.busy, s.dataDone != nil
 	s.loggedOut = true
 	up := s.up
 	s.up = nil
 	s.mu.Unlock()
-	if busy {
+	if busy || data {
 		if up != nil {
 			up.Close()
+		}
+		if data {
+			// Data records the message, and the session line is written
+			// once Logout returns: let it finish first. Its message cannot
+			// complete any more (the upstream is closed); hanging up on
+			// the client unblocks a DATA upload it may be waiting for
+			// (a BDAT reader is closed by go-smtp already).
+			if s.conn != nil {
+				s.conn.hangUp()
+			}
+			s.waitData()
 		}
 		return nil
 	}

@@ -16,6 +16,9 @@ const (
 	StepData = "data" // the DATA command or the body transfer
 	StepDot  = "dot"  // the upstream's reply to the final "."
 	StepDone = "done" // accepted upstream
+	// StepAbandoned: the client ended the transaction itself (RSET, QUIT,
+	// hang-up, also in the middle of the message) and got no final reply.
+	StepAbandoned = "abandoned"
 )
 
 // Swaks-compatible exit statuses for refusals after the connection was up
@@ -46,6 +49,8 @@ type MessageRecord struct {
 	Duration      time.Duration `json:"-"`
 	Ms            int64         `json:"ms"`
 	Err           error         `json:"-"`
+	// Session is the SessionRecord.ID of the client connection it came on.
+	Session int64 `json:"-"`
 }
 
 // ExitCode maps the outcome to the documented exit statuses: 0 accepted,

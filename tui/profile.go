@@ -1,9 +1,6 @@
 package tui
 
-import (
-	"relaywiz/files"
-	"relaywiz/steps"
-)
+import "relaywiz/files"
 
 // profile collects the answers worth keeping between runs, in the files
 // package's format that `relaywiz steps --profile` reads too: never a
@@ -27,20 +24,17 @@ func (s *Session) profile() files.Profile {
 	return p
 }
 
-// applyProfile starts the session from saved answers. An unknown scenario
-// (a profile from a newer relaywiz) is ignored rather than guessed.
+// applyProfile starts the session from saved answers, read as doctor
+// reads them (files.Profile.Settings). An unknown scenario (a profile from
+// a newer relaywiz) is ignored rather than guessed.
 func (s *Session) applyProfile(p files.Profile) {
-	if sc, ok := steps.Lookup(string(p.Steps.Scenario)); ok {
-		s.Scenario, s.HasScenario = sc, true
-		s.Inputs, s.HaveInputs = p.StepsInputs(), true
+	set := p.Settings()
+	if set.HasScenario {
+		s.Scenario, s.HasScenario = set.Scenario, true
+		s.Inputs, s.HaveInputs = set.Inputs, true
 	}
-	sh := p.SmartHost
-	s.Host = sh.Host
-	s.Ports = append([]int(nil), sh.Ports...)
-	s.CAFile, s.TLSServerName = sh.CAFile, sh.TLSServerName
-	s.User = sh.User
-	s.TestTo = p.TestRecipient
-	if s.Host == "" && s.HasScenario {
-		s.Host = s.Scenario.DefaultSmartHost
-	}
+	s.Host, s.Ports = set.Host, set.Ports
+	s.CAFile, s.TLSServerName = set.CAFile, set.TLSServerName
+	s.User = set.User
+	s.TestTo = set.TestRecipient
 }

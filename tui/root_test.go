@@ -218,3 +218,18 @@ func TestRootEveryStepFitsAndResizes(t *testing.T) {
 	h.key(tea.KeyEsc)
 	h.requireView("Step 8 of 8")
 }
+
+// The wizard reads a profile as doctor does (files.Profile.Settings): a
+// profile without a proven smart host starts from the connector's one,
+// not from the provider's default.
+func TestApplyProfileReadsLikeDoctor(t *testing.T) {
+	in := steps.Defaults(steps.RelayOnPrem)
+	in.SmartHost = "gw.example.net"
+	p := files.Profile{Steps: in, TestRecipient: "me@outside.example"}
+	s := &Session{}
+	s.applyProfile(p)
+	want := p.Settings()
+	if s.Host != "gw.example.net" || s.Host != want.Host || s.TestTo != want.TestRecipient || !s.HasScenario || s.Scenario.ID != steps.RelayOnPrem {
+		t.Fatalf("session host %q (doctor: %q) recipient %q scenario %v/%q", s.Host, want.Host, s.TestTo, s.HasScenario, s.Scenario.ID)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 
+	"relaywiz/checks"
 	"relaywiz/relay"
 )
 
@@ -158,7 +159,7 @@ func (s *smartHostStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if s.target == targetLab {
 		return s, s.startLab()
 	}
-	ports, _ := parsePorts(s.ports) // validated by the form
+	ports, _ := checks.ParsePorts(s.ports) // validated by the form
 	s.c.Session.useProvider(strings.TrimSpace(s.host), ports, strings.TrimSpace(s.caFile), strings.TrimSpace(s.tlsServerName))
 	return s, nextStep
 }

@@ -4,17 +4,19 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"relaywiz/checks"
 	"relaywiz/relay"
 	"relaywiz/steps"
 )
 
 func TestValidateHost(t *testing.T) {
-	good := []string{"smtp.zivver.com", "127.0.0.2", "::1", "[::1]", "mail-gw_01.example.org", "localhost"}
-	bad := []string{"", "smtp.zivver.com:587", "smtp zivver.com", "user@smtp.example", "-bad.example", "a..b", "exa$mple.com"}
+	good := []string{"smtp.zivver.com", " smtp.zivver.com ", "127.0.0.2", "::1", "[::1]", "mail-gw01.example.org", "localhost"}
+	bad := []string{"", "  ", "smtp.zivver.com:587", "smtp zivver.com", "user@smtp.example", "-bad.example", "a..b", "exa$mple.com", "mail-gw_01.example.org"}
 	for _, h := range good {
 		if err := validateHost(h); err != nil {
 			t.Errorf("validateHost(%q) = %v, want ok", h, err)
@@ -27,17 +29,35 @@ func TestValidateHost(t *testing.T) {
 	}
 }
 
-func TestParsePorts(t *testing.T) {
-	cases := map[string][]int{"25, 587": {25, 587}, "587": {587}, "25 587 25": {25, 587}, "2525;2587": {2525, 2587}}
-	for in, want := range cases {
-		got, err := parsePorts(in)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("parsePorts(%q) = %v, %v; want %v", in, got, err, want)
+// The wizard must never save a host that check and doctor refuse, nor
+// refuse one they accept: one rule, checks.ValidateHost on the trimmed
+// text.
+func TestValidateHostAgreesWithCheck(t *testing.T) {
+	for _, h := range []string{"smtp.zivver.com", " smtp.zivver.com\t", "mail_gw.example.org", "_dmarc.example.org", "smtp.example.123",
+		"127.0.0.2", "[::1]", "smtp.zivver.com:587", "exa$mple.com", "a..b", "-x.example", "smtp.example.org."} {
+		wizard, cli := validateHost(h), checks.ValidateHost(strings.TrimSpace(h))
+		if (wizard == nil) != (cli == nil) {
+			t.Errorf("%q: wizard says %v, check says %v", h, wizard, cli)
 		}
 	}
-	for _, in := range []string{"", "0", "70000", "smtp", "1,2,3,4,5"} {
-		if _, err := parsePorts(in); err == nil {
-			t.Errorf("parsePorts(%q) accepted", in)
+}
+
+// The ports field follows checks.ParsePorts: the same list syntax as
+// `check --ports` and `doctor --alt-ports`.
+func TestValidatePortsIsCheckRule(t *testing.T) {
+	for _, in := range []string{"25, 587", "587", "25 587 25", "2525,2587"} {
+		if err := validatePorts(in); err != nil {
+			t.Errorf("validatePorts(%q) = %v", in, err)
+		}
+	}
+	for _, in := range []string{"", "0", "70000", "smtp", "1,2,3,4,5", "25,,587", "2525;2587"} {
+		err := validatePorts(in)
+		if err == nil {
+			t.Errorf("validatePorts(%q) accepted", in)
+			continue
+		}
+		if _, cliErr := checks.ParsePorts(in); cliErr == nil || cliErr.Error() != err.Error() {
+			t.Errorf("validatePorts(%q): wizard %v, check %v", in, err, cliErr)
 		}
 	}
 }

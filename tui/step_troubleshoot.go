@@ -16,8 +16,9 @@ import (
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
 
+	"relaywiz/checks"
 	"relaywiz/creds"
-	"relaywiz/steps"
+	"relaywiz/files"
 	"relaywiz/troubleshoot"
 )
 
@@ -291,7 +292,7 @@ func (s *troubleshootStep) apply(ev troubleshoot.DoctorEvent) {
 // saved CA file and TLS name belong to the saved host only.
 func (s *troubleshootStep) plan(sendTo string) troubleshoot.DoctorPlan {
 	ses := s.c.Session
-	ports, _ := parsePorts(s.ports)
+	ports, _ := checks.ParsePorts(s.ports)
 	p := troubleshoot.DoctorPlan{
 		Host: strings.TrimSpace(s.host), Port: ports[0], AltPorts: ports[1:], User: strings.TrimSpace(s.user),
 		Timeout:           s.c.Deps.CheckTimeout,
@@ -312,14 +313,7 @@ func (s *troubleshootStep) plan(sendTo string) troubleshoot.DoctorPlan {
 		p.SendTo, p.From = []string{sendTo}, from
 		p.Trigger, _, _ = ses.testTrigger()
 	}
-	for _, t := range ses.Inputs.Triggers {
-		switch t.Kind {
-		case steps.TriggerSubject:
-			p.TriggerSubjects = append(p.TriggerSubjects, t.Value)
-		case steps.TriggerLabel:
-			p.TriggerLabels = append(p.TriggerLabels, t.Value)
-		}
-	}
+	p.TriggerSubjects, p.TriggerLabels = files.RouteTriggers(ses.Inputs.Triggers)
 	return p
 }
 

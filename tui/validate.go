@@ -7,40 +7,29 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+
+	"relaywiz/checks"
 )
 
 // Pure validators for the form fields. huh runs them inside Update, on
 // every key press, so they check syntax only: no DNS, no file access.
 
-// validateHost accepts a DNS name or an IP address, without a port.
+// validateHost accepts what `relaywiz check` and doctor accept
+// (checks.ValidateHost), after trimming the spaces a form invites, so the
+// wizard never saves a host those commands later refuse. Two messages are
+// worded for the form instead of the command line.
 func validateHost(s string) error {
-	s = strings.TrimSpace(s)
+	h := strings.TrimSpace(s)
+	err := checks.ValidateHost(h)
 	switch {
-	case s == "":
-		return errors.New("the smart host is required (e.g. smtp.zivver.com)")
-	case net.ParseIP(strings.Trim(s, "[]")) != nil:
+	case err == nil:
 		return nil
-	case strings.Contains(s, ":"):
+	case h == "":
+		return errors.New("the smart host is required (e.g. smtp.zivver.com)")
+	case strings.Contains(h, ":") && net.ParseIP(strings.Trim(h, "[]")) == nil:
 		return errors.New("give the host name only; the ports go in the next field")
-	case strings.ContainsAny(s, " \t/@"):
-		return fmt.Errorf("%q is not a host name", s)
-	case len(s) > 253:
-		return errors.New("a host name has at most 253 characters")
 	}
-	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
-		if label == "" || len(label) > 63 {
-			return fmt.Errorf("%q is not a host name (empty or over-long label)", s)
-		}
-		if label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Errorf("%q is not a host name (a label starts or ends with '-')", s)
-		}
-		for _, r := range label {
-			if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-				return fmt.Errorf("%q is not a host name (character %q)", s, r)
-			}
-		}
-	}
-	return nil
+	return err
 }
 
 // validateOptionalHost is validateHost for fields that may stay empty.
@@ -51,32 +40,10 @@ func validateOptionalHost(s string) error {
 	return validateHost(s)
 }
 
-// parsePorts reads "25, 587" (commas or spaces) into distinct ports.
-func parsePorts(s string) ([]int, error) {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
-	if len(fields) == 0 {
-		return nil, errors.New("give at least one port (25 and 587 are the smart-host ports)")
-	}
-	var ports []int
-	seen := map[int]bool{}
-	for _, f := range fields {
-		p, err := strconv.Atoi(f)
-		if err != nil || p < 1 || p > 65535 {
-			return nil, fmt.Errorf("%q is not a port number (1-65535)", f)
-		}
-		if !seen[p] {
-			seen[p] = true
-			ports = append(ports, p)
-		}
-	}
-	if len(ports) > 4 {
-		return nil, errors.New("check at most 4 ports at a time")
-	}
-	return ports, nil
-}
-
+// validatePorts checks the ports field with the same rules as `check
+// --ports` (checks.ParsePorts, which also reads it once it is valid).
 func validatePorts(s string) error {
-	_, err := parsePorts(s)
+	_, err := checks.ParsePorts(s)
 	return err
 }
 

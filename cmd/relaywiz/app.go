@@ -19,8 +19,11 @@ type app struct {
 
 	// stdinTTY/stdoutTTY decide between interactive prompts, colour and
 	// progress on one side and plain, scriptable output on the other.
+	// stderrTTY: a person is watching stderr (not a service log), so a
+	// generated secret may be shown there once.
 	stdinTTY  bool
 	stdoutTTY bool
+	stderrTTY bool
 
 	// getenv is os.Getenv in production; tests pass a map lookup.
 	getenv func(string) string
@@ -37,6 +40,7 @@ func newProcessApp() *app {
 		stderr:    os.Stderr,
 		stdinTTY:  isatty.IsTerminal(os.Stdin.Fd()) || isatty.IsCygwinTerminal(os.Stdin.Fd()),
 		stdoutTTY: isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd()),
+		stderrTTY: isatty.IsTerminal(os.Stderr.Fd()) || isatty.IsCygwinTerminal(os.Stderr.Fd()),
 		getenv:    os.Getenv,
 		store:     func() creds.Store { return creds.NewKeyring(creds.DefaultTimeout) },
 	}

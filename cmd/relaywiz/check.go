@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,12 +52,20 @@ For every port, side by side, relaywiz runs these stages, each timed:
             for the host name (--tls-server-name overrides); TLS < 1.2 fails
   ehlo_tls  EHLO again inside TLS (AUTH is often offered only now)
   auth      only with --user: AUTH LOGIN when offered (what Exchange sends),
-            else PLAIN; never before TLS
+            else PLAIN; never before TLS, never to an unverified certificate
 then QUIT. A failing stage stops that port; the other ports go on. Every
 failure comes with a hint saying what to do.
 
 The password comes from --password-stdin (first line of stdin), else from the
-OS keyring ('relaywiz creds set'); without one, AUTH is skipped with a note.
+OS keyring ('relaywiz creds set'); without one, AUTH is skipped with a note
+(JSON "auth": "skipped" when none is stored, "unavailable" when the keyring
+cannot be used).
+
+--insecure-skip-verify continues past a certificate that fails verification
+(the failure is still reported), to see the rest of the path. The password is
+then kept back: relaywiz never sends the password to an unverified server, so
+with --user the auth stage fails (exit 28) saying so. To test the login, make
+verification pass with --ca-file or --tls-server-name instead.
 
 --timeout bounds each port's whole probe, so a port that accepts TCP but never
 greets costs exactly that long.
@@ -74,7 +81,8 @@ any port, in stage order, decides.
   21  banner: no or bad greeting
   22  ehlo refused
   29  starttls, tls or ehlo_tls failed (no STARTTLS, bad certificate, TLS < 1.2)
-  28  auth failed (wrong credentials 535, no LOGIN/PLAIN offered, temporary 454)
+  28  auth failed (wrong credentials 535, no LOGIN/PLAIN offered, temporary 454,
+      or not attempted because --insecure-skip-verify left the certificate unverified)
   64  bad input (host, ports, --ca-file, ...)
   130 interrupted`
 
@@ -107,7 +115,7 @@ func newCheckCmd(a *app) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.host, "host", defaultSmartHost, "smart host name or IP address")
-	f.StringVar(&o.ports, "ports", "25,587", "comma-separated ports to probe side by side")
+	f.StringVar(&o.ports, "ports", "25,587", "ports to probe side by side, separated by commas or spaces (at most 4)")
 	f.StringVar(&o.user, "user", "", "SMTP user name; enables the auth stage")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default: the OS keyring)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust besides the system roots")
@@ -115,7 +123,7 @@ func newCheckCmd(a *app) *cobra.Command {
 	f.StringVar(&o.ehlo, "ehlo", "", "name to introduce ourselves with (default: this host's FQDN, else its address literal)")
 	f.DurationVar(&o.timeout, "timeout", checks.DefaultCheckTimeout, "budget for each port's whole probe")
 	f.BoolVar(&o.json, "json", false, "print one JSON document on stdout")
-	f.BoolVar(&o.insecure, "insecure-skip-verify", false, "continue past an untrusted or mismatched certificate (still reported)")
+	f.BoolVar(&o.insecure, "insecure-skip-verify", false, "continue past an untrusted or mismatched certificate (still reported); the password is then never sent")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "write the SMTP conversation to stderr (AUTH redacted)")
 	return cmd
 }
@@ -125,7 +133,7 @@ func (o checkOptions) validate() (ports []int, err error) {
 	if err := checks.ValidateHost(o.host); err != nil {
 		return nil, usageErrorf("--host: %v", err)
 	}
-	if ports, err = parsePorts(o.ports); err != nil {
+	if ports, err = checks.ParsePorts(o.ports); err != nil {
 		return nil, usageErrorf("--ports: %v", err)
 	}
 	if o.tlsServerName != "" {
@@ -145,30 +153,6 @@ func (o checkOptions) validate() (ports []int, err error) {
 	if o.caFile != "" {
 		if _, err := checks.LoadRoots(o.caFile); err != nil {
 			return nil, usageErrorf("--ca-file: %v", err)
-		}
-	}
-	return ports, nil
-}
-
-// parsePorts reads "25,587": every entry a port number, no duplicates.
-func parsePorts(s string) ([]int, error) {
-	var ports []int
-	seen := map[int]bool{}
-	for _, field := range strings.Split(s, ",") {
-		field = strings.TrimSpace(field)
-		if field == "" {
-			return nil, fmt.Errorf("%q has an empty entry; give port numbers separated by commas, e.g. 25,587", s)
-		}
-		p, err := strconv.Atoi(field)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a port number (e.g. 25,587)", field)
-		}
-		if err := checks.ValidatePort(p); err != nil {
-			return nil, err
-		}
-		if !seen[p] {
-			seen[p] = true
-			ports = append(ports, p)
 		}
 	}
 	return ports, nil
@@ -199,12 +183,14 @@ func runCheck(ctx context.Context, a *app, o checkOptions) error {
 
 	// The password: stdin, else the keyring, else AUTH is skipped with a note.
 	var authNote, authHint string
+	keyringDown := false
 	if o.user != "" {
 		secret, _, err := a.password(ctx, o.host, o.user, o.passwordStdin)
 		var pm *passwordMissingError
 		switch {
 		case errors.As(err, &pm):
 			authNote, authHint = pm.Note(), pm.Hint()
+			keyringDown = pm.KeyringUnavailable()
 		case err != nil:
 			return err
 		default:
@@ -229,6 +215,15 @@ func runCheck(ctx context.Context, a *app, o checkOptions) error {
 
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return withExit(exitInterrupted, errors.New("check interrupted"))
+	}
+	if keyringDown {
+		// checks only knows "no password given"; why there was none is
+		// ours to tell: a keyring that cannot be used is not "nothing stored".
+		for i := range rep.Ports {
+			if rep.Ports[i].Auth == checks.AuthSkipped {
+				rep.Ports[i].Auth = checks.AuthUnavailable
+			}
+		}
 	}
 	if o.json {
 		if authNote != "" {

@@ -187,3 +187,78 @@ func TestCheckFirstFailingStageDecidesExit(t *testing.T) {
 		t.Fatalf("exit %d; %s %s", code, out, errb)
 	}
 }
+
+// --insecure-skip-verify must say that it keeps the password back.
+func TestCheckHelpInsecureNeverSendsPassword(t *testing.T) {
+	a, out, _ := checkTestApp("", nil, nil)
+	if code := run(context.Background(), a, []string{"check", "--help"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	flat := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"--insecure-skip-verify", "never sends the password to an unverified server"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("check --help lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// The JSON "auth" field tells "keyring unavailable" from "nothing stored".
+func TestCheckJSONAuthUnavailableWhenKeyringUnavailable(t *testing.T) {
+	port, ca := startCheckFake(t)
+	args := []string{"check", "--host", "127.0.0.1", "--ports", fmt.Sprint(port), "--ca-file", ca, "--user", fakeUser, "--json"}
+	for _, tc := range []struct {
+		name  string
+		store creds.Store
+		want  string
+	}{
+		{"keyring unavailable", failingStore{err: errLockedForTest}, "unavailable"},
+		{"not stored", creds.NewMemory(), "skipped"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, out, errb := checkTestApp("", tc.store, nil)
+			code := run(context.Background(), a, args)
+			var doc struct {
+				Ports []struct {
+					Auth string `json:"auth"`
+				} `json:"ports"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil || len(doc.Ports) != 1 {
+				t.Fatalf("exit %d, not the JSON document (%v): %s %s", code, err, out, errb)
+			}
+			if doc.Ports[0].Auth != tc.want {
+				t.Errorf("auth %q, want %q", doc.Ports[0].Auth, tc.want)
+			}
+			if code != 0 || !strings.Contains(errb.String(), "AUTH skipped") {
+				t.Errorf("exit %d, stderr %q: want 0 and the note", code, errb)
+			}
+		})
+	}
+}
+
+// --ports takes the same list syntax as the wizard and doctor.
+func TestCheckPortsSpaceSeparated(t *testing.T) {
+	port, ca := startCheckFake(t)
+	a, out, errb := checkTestApp("", nil, nil)
+	code := run(context.Background(), a, []string{"check", "--host", "127.0.0.1", "--ports", fmt.Sprintf("%d %d", port, port), "--ca-file", ca, "--json"})
+	if code != 0 || strings.Count(out.String(), `"port":`) != 1 {
+		t.Fatalf("exit %d: %s %s", code, out, errb)
+	}
+	a, _, errb = checkTestApp("", nil, nil)
+	if code := run(context.Background(), a, []string{"check", "--ports", "25,465,587,2525,26"}); code != exitUsage || !strings.Contains(errb.String(), "--ports") {
+		t.Fatalf("five ports: exit %d, stderr %q", code, errb)
+	}
+}
+
+// Every diagnostic command's --help says what its exit status means.
+func TestHelpHasExitStatusSection(t *testing.T) {
+	for _, cmd := range []string{"check", "creds", "doctor", "headers", "explain", "steps"} {
+		a, out, _ := checkTestApp("", nil, nil)
+		if code := run(context.Background(), a, []string{cmd, "--help"}); code != 0 {
+			t.Fatalf("%s --help: exit %d", cmd, code)
+		}
+		help := out.String()
+		if !strings.Contains(help, "Exit status") || !strings.Contains(help, "64") {
+			t.Errorf("%s --help has no exit status section:\n%s", cmd, help)
+		}
+	}
+}

@@ -22,7 +22,16 @@ without --password-stdin.
 If the keyring cannot be used (no session bus on a headless Linux server, a
 locked collection, a prompt nobody can answer) relaywiz says why and how to fix
 it; every keyring call gives up after a few seconds. For a one-off run, pass the
-password with --password-stdin instead.`
+password with --password-stdin instead.
+
+Exit status (each subcommand's --help has the details):
+  0   done: stored, deleted, status "stored", the smart host accepted the login
+  1   status and test: no password stored
+  3   status: keyring unavailable
+  28  test: the login failed (other stage codes as in 'relaywiz check')
+  64  bad input (missing --host/--user, empty password, no terminal without
+      --password-stdin)
+  69  set, delete and test: the keyring is unavailable`
 
 const credsExample = `  # store it (you are asked twice, nothing is echoed)
   relaywiz creds set --host smtp.zivver.com --user relay@example.com

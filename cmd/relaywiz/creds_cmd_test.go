@@ -269,3 +269,17 @@ func TestCredsTestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Without a terminal and without --password-stdin, the message must not
+// blame a flag that was not given, and must name the one to use.
+func TestCredsSetWithoutTerminalPointsToPasswordStdin(t *testing.T) {
+	a, _, errb := credsTestApp("", creds.NewMemory())
+	code := run(context.Background(), a, []string{"creds", "set", "--host", "smtp.example.test", "--user", "relay@example.test"})
+	msg := errb.String()
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d; %q", code, exitUsage, msg)
+	}
+	if strings.Contains(msg, "--password-stdin:") || !strings.Contains(msg, "no terminal") || !strings.Contains(msg, "pass it with --password-stdin") {
+		t.Errorf("message %q: want it to say there is no terminal and to pass the password with --password-stdin", msg)
+	}
+}

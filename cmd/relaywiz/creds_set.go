@@ -68,7 +68,7 @@ func (a *app) newPassword(key credsKey, fromStdin bool) ([]byte, error) {
 	}
 	f, ok := a.stdin.(*os.File)
 	if !a.stdinTTY || !ok {
-		return nil, usageErrorf("--password-stdin: stdin is not a terminal, so relaywiz cannot ask for the password without echoing it; pipe it in with --password-stdin")
+		return nil, usageErrorf("password: no terminal to ask for the password (stdin is not a terminal); pass it with --password-stdin, e.g. pass show smtp | relaywiz creds set --host %s --user %s --password-stdin", key.host, key.user)
 	}
 	fmt.Fprintf(a.stderr, "Password for %s on %s (not echoed): ", key.user, key.host)
 	first, err := readHidden(f)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +25,6 @@ import (
 	"relaywiz/creds"
 	"relaywiz/files"
 	"relaywiz/relay"
-	"relaywiz/steps"
 	"relaywiz/troubleshoot"
 )
 
@@ -127,7 +127,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 	f.BoolVar(&o.send, "send", false, "send a test message to the profile's test recipient (like --send-to)")
 	f.StringVar(&o.host, "host", defaultSmartHost, "the smart host name (or IP with --tls-server-name)")
 	f.IntVar(&o.port, "port", 587, "the port Exchange's send connector uses")
-	f.StringVar(&o.altPorts, "alt-ports", "587,25", "other ports to probe, comma-separated, to tell a wrong port from a blocked network (\"\": none)")
+	f.StringVar(&o.altPorts, "alt-ports", "587,25", "other ports to probe (commas or spaces, at most 4), to tell a wrong port from a blocked network (\"\": none)")
 	f.StringVar(&o.user, "user", "", "SMTP user name for AUTH (no AUTH test without it)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin instead of the keyring")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust")
@@ -209,77 +209,78 @@ func (o *doctorOptions) applyProfile() (string, error) {
 	if err != nil {
 		return "", usageErrorf("--profile: %v", err)
 	}
-	sh, st := p.SmartHost, p.Steps
-	set := func(flag string, dst *string, vals ...string) {
-		if o.changed(flag) {
-			return
-		}
-		for _, v := range vals {
-			if v != "" {
-				*dst = v
-				return
-			}
+	ps := p.Settings()
+	set := func(flag string, dst *string, v string) {
+		if !o.changed(flag) && v != "" {
+			*dst = v
 		}
 	}
-	set("host", &o.host, sh.Host, st.SmartHost)
-	set("ca-file", &o.caFile, sh.CAFile)
-	set("tls-server-name", &o.tlsServerName, sh.TLSServerName)
-	set("user", &o.user, sh.User)
-	set("placeholder-domain", &o.placeholderDomain, st.PlaceholderDomain)
+	set("host", &o.host, ps.Host)
+	set("ca-file", &o.caFile, ps.CAFile)
+	set("tls-server-name", &o.tlsServerName, ps.TLSServerName)
+	set("user", &o.user, ps.User)
+	set("placeholder-domain", &o.placeholderDomain, ps.PlaceholderDomain)
 	if !o.changed("port") {
 		switch {
-		case len(sh.Ports) > 0:
-			o.port = sh.Ports[0]
-		case st.Port != 0:
-			o.port = st.Port
+		case len(ps.Ports) > 0:
+			o.port = ps.Ports[0]
+		case ps.ConnectorPort != 0:
+			o.port = ps.ConnectorPort
 		}
 	}
-	if !o.changed("alt-ports") && len(sh.Ports) > 1 {
-		for _, extra := range sh.Ports[1:] {
-			o.altPorts += "," + strconv.Itoa(extra)
-		}
+	if !o.changed("alt-ports") && len(ps.Ports) > 1 {
+		o.altPorts = withProfilePorts(o.altPorts, ps.Ports[1:])
 	}
-	if sc, ok := steps.Lookup(string(st.Scenario)); ok && sc.Online && o.senderDomain != "" && !o.changed("spf-include") {
+	if ps.HasScenario && ps.Scenario.Online && o.senderDomain != "" && !o.changed("spf-include") {
 		// Exchange Online sends for the domain: its SPF must authorise it.
 		o.spfIncludes = []string{troubleshoot.ExchangeOnlineSPF}
 	}
-	for _, t := range st.Triggers {
-		switch t.Kind {
-		case steps.TriggerLabel:
-			if !o.changed("trigger-label") {
-				o.triggerLabels = append(o.triggerLabels, t.Value)
-			}
-		case steps.TriggerSubject:
-			if !o.changed("trigger-subject") {
-				o.triggerSubjects = append(o.triggerSubjects, t.Value)
-			}
-		}
+	if !o.changed("trigger-label") {
+		o.triggerLabels = append(o.triggerLabels, ps.TriggerLabels...)
+	}
+	if !o.changed("trigger-subject") {
+		o.triggerSubjects = append(o.triggerSubjects, ps.TriggerSubjects...)
 	}
 	if o.send && !o.changed("send-to") {
-		if p.TestRecipient == "" {
+		if ps.TestRecipient == "" {
 			return "", usageErrorf("--send: the profile %s has no test recipient; pass --send-to ADDRESS", path)
 		}
-		o.sendTo = []string{p.TestRecipient}
+		o.sendTo = []string{ps.TestRecipient}
 	}
 	return path, nil
 }
 
+// parseAltPorts reads --alt-ports with check's list syntax; "" means
+// none.
 func (o doctorOptions) parseAltPorts() ([]int, error) {
-	var ports []int
-	for _, f := range strings.Split(o.altPorts, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		p, err := strconv.Atoi(f)
-		if err == nil {
-			err = checks.ValidatePort(p)
-		}
-		if err != nil {
-			return nil, usageErrorf("--alt-ports %q: want ports like 25,587 (%v)", o.altPorts, err)
-		}
-		ports = append(ports, p)
+	if strings.TrimSpace(o.altPorts) == "" {
+		return nil, nil
+	}
+	ports, err := checks.ParsePorts(o.altPorts)
+	if err != nil {
+		return nil, usageErrorf("--alt-ports: %v", err)
 	}
 	return ports, nil
+}
+
+// withProfilePorts adds the profile's other checked ports to the default
+// alternatives, as far as checks.MaxPorts allows: the defaults come first
+// because they tell a wrong port from a blocked network.
+func withProfilePorts(alt string, extra []int) string {
+	ports, err := checks.ParsePorts(alt)
+	if err != nil {
+		return alt // not ours to fix: validate names the flag
+	}
+	for _, p := range extra {
+		if len(ports) < checks.MaxPorts && !slices.Contains(ports, p) {
+			ports = append(ports, p)
+		}
+	}
+	parts := make([]string, len(ports))
+	for i, p := range ports {
+		parts[i] = strconv.Itoa(p)
+	}
+	return strings.Join(parts, ",")
 }
 
 func runDoctor(ctx context.Context, a *app, o doctorOptions) error {

@@ -192,3 +192,19 @@ func TestDoctorUsesProfile(t *testing.T) {
 		t.Errorf("--port over profile: exit %d %+v", code, doc.Findings)
 	}
 }
+
+// --alt-ports takes the same list syntax as check and the wizard: spaces
+// as well as commas, duplicates dropped.
+func TestDoctorAltPortsSameSyntaxAsCheck(t *testing.T) {
+	port, ca := startCheckFake(t)
+	closed := freeLoopbackPort(t, "127.0.0.1")
+	code, doc, errs := runDoctorJSON(t, "", "--host", "127.0.0.1", "--port", fmt.Sprint(closed), "--alt-ports", fmt.Sprintf("%d %d", port, port),
+		"--tls-server-name", "fake.relaywiz.test", "--ca-file", ca)
+	if code != exitFailure || len(doc.Findings) == 0 || doc.Findings[0].Setting != troubleshoot.SettingPort {
+		t.Fatalf("exit %d findings %+v %s", code, doc.Findings, errs)
+	}
+	code, _, errs = runDoctorJSON(t, "", "--alt-ports", "25,smtp")
+	if code != exitUsage || !strings.Contains(errs, "--alt-ports") || !strings.Contains(errs, `"smtp"`) {
+		t.Fatalf("exit %d stderr %q", code, errs)
+	}
+}

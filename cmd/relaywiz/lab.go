@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -25,6 +26,12 @@ port:
 Point 'relaywiz send', 'relaywiz relay', 'relaywiz check' or the wizard at the
 address it prints. Stop it with Ctrl+C. The private keys exist only in memory,
 so the CA file is useless once the lab has stopped.`
+
+// labExitStatus ends 'lab --help' (see setExitStatusHelp).
+const labExitStatus = `  0   stopped with Ctrl+C (or SIGTERM), the normal way to stop the lab
+  1   the lab could not start (the port is in use, --dir cannot be written)
+      or stopped unexpectedly
+  64  bad input (--listen not a loopback HOST:PORT, an empty --user or --dir)`
 
 const labExample = `  # terminal 1
   relaywiz lab
@@ -57,11 +64,15 @@ func newLabCmd(a *app) *cobra.Command {
 	f.StringVar(&o.listen, "listen", relay.DefaultLabListen, "loopback address to listen on")
 	f.StringVar(&o.user, "user", relay.DefaultLabUser, "the user name clients must AUTH with")
 	f.StringVar(&o.dir, "dir", "relaywiz-lab", "directory for the CA file and the received .eml files (created if missing)")
+	setExitStatusHelp(cmd, labExitStatus)
 	return cmd
 }
 
 func runLab(ctx context.Context, a *app, o labCmdOptions) error {
 	if err := relay.CheckListenAddr(o.listen, false); err != nil {
+		if errors.Is(err, relay.ErrNotLoopback) {
+			return usageErrorf("--listen: %v; %s", err, relay.LabListenHint)
+		}
 		return usageErrorf("--listen: %v", err)
 	}
 	if o.user == "" {

@@ -36,7 +36,9 @@ How it behaves:
     and a longer body gets 552 without anything being committed upstream.
   - Loopback only. --allow-remote opens it to the network, and then every client
     must STARTTLS and AUTH with --client-user and its password (never an open
-    relay).
+    relay). The password comes from --client-password-file; without it one is
+    generated and shown once, which needs stderr to be a terminal (a service's
+    stderr ends up in logs).
 
 One line per client connection goes to stdout (client, envelope, size, the
 smart host's reply with queue id, time); --json-log makes it a JSON object.
@@ -46,13 +48,25 @@ The password for --user comes from the OS keyring ('relaywiz creds set'), or
 from the first line of stdin with --password-stdin, or is asked for on a
 terminal.
 
-Exit status (with --once; without it, the relay runs until interrupted):
-  0   the smart host accepted the message
+--once stops after the first message that got its final reply (accepted or
+refused); a transaction the client gave up (RSET, QUIT, hang-up) does not
+count. Further MAIL FROM is answered 421 while the client reads its reply and
+says QUIT (at most 5 s).`
+
+// relayExitStatus ends 'relay --help' (see setExitStatusHelp).
+const relayExitStatus = `  0   --once: the smart host accepted the message; without --once: stopped
+      with Ctrl+C, the normal way to stop the relay
+  With --once, when the first message was not accepted (swaks's codes):
   2   DNS or TCP connect to the smart host failed   21  bad or no banner
   22  EHLO refused        29  STARTTLS/TLS/certificate   28  AUTH failed
   23  MAIL FROM refused   24  RCPT TO refused   25  DATA refused
   26  refused at the end of DATA
-  1   other failure       64  bad input         69  keyring unavailable`
+  1   the relay could not start or stopped unexpectedly, no stored password,
+      or another failure
+  64  bad input (a flag's value; --allow-remote without a terminal and without
+      --client-password-file)
+  69  the OS keyring is unavailable (use --password-stdin)
+  130 --once: interrupted before a message got its final reply`
 
 const relayExample = `  # forward to Zivver, password from the keyring
   relaywiz relay --upstream smtp.zivver.com:587 --user relay@example.com
@@ -65,6 +79,13 @@ const relayExample = `  # forward to Zivver, password from the keyring
 
   # the local lab smart host as upstream (see 'relaywiz lab')
   relaywiz relay --upstream 127.0.0.1:2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem --user relaywiz`
+
+// setExitStatusHelp makes cmd's --help end with its exit statuses, after
+// the flags, where a script writer looks for them. statuses are lines
+// of "  CODE  meaning".
+func setExitStatusHelp(cmd *cobra.Command, statuses string) {
+	cmd.SetHelpTemplate(cmd.HelpTemplate() + "\nExit status:\n" + statuses + "\n")
+}
 
 // upstreamFlags are the smart-host flags relay and send share.
 type upstreamFlags struct {
@@ -88,27 +109,35 @@ func (u *upstreamFlags) add(cmd *cobra.Command) {
 	f.IntVar(&u.maxSizeMB, "max-size-mb", int(relay.DefaultMaxMessageBytes>>20), "largest message accepted, in MB (the providers' maximum is 50)")
 }
 
-// parse validates the flags (exit 64 naming the flag).
-func (u *upstreamFlags) parse() (host string, port int, err error) {
+// parse validates the flags (exit 64 naming the flag) into the upstream
+// configuration, without the password (see login). It runs once per
+// command: the CA file is read here, once, and the trust store it gives is
+// what every upstream connection uses, so it cannot change (or vanish)
+// under a long-running relay.
+func (u *upstreamFlags) parse() (relay.UpstreamConfig, error) {
 	if u.upstream == "" {
-		return "", 0, usageErrorf("--upstream: required, e.g. --upstream smtp.zivver.com:587")
+		return relay.UpstreamConfig{}, usageErrorf("--upstream: required, e.g. --upstream smtp.zivver.com:587")
 	}
-	host, port, err = splitUpstream(u.upstream)
+	host, port, err := splitUpstream(u.upstream)
 	if err != nil {
-		return "", 0, err
+		return relay.UpstreamConfig{}, err
 	}
+	cfg := relay.UpstreamConfig{Host: host, Port: port, CAFile: u.caFile, TLSServerName: u.tlsServerName, User: u.user, Timeout: u.timeout}
 	if u.caFile != "" {
-		if _, err := checks.LoadRoots(u.caFile); err != nil {
-			return "", 0, usageErrorf("--ca-file: %v", err)
+		if cfg.RootCAs, err = checks.LoadRoots(u.caFile); err != nil {
+			return relay.UpstreamConfig{}, usageErrorf("--ca-file: %v", err)
 		}
 	}
 	if u.timeout <= 0 {
-		return "", 0, usageErrorf("--timeout: must be positive, e.g. 20s")
+		return relay.UpstreamConfig{}, usageErrorf("--timeout: must be positive, e.g. 20s")
 	}
 	if u.maxSizeMB <= 0 || u.maxSizeMB > 1024 {
-		return "", 0, usageErrorf("--max-size-mb %d: want 1 to 1024 (the providers accept up to 50)", u.maxSizeMB)
+		return relay.UpstreamConfig{}, usageErrorf("--max-size-mb %d: want 1 to 1024 (the providers accept up to 50)", u.maxSizeMB)
 	}
-	return host, port, nil
+	if u.user == "" && u.fromStdin {
+		return relay.UpstreamConfig{}, usageErrorf("--password-stdin: give --user too (the password belongs to a user)")
+	}
+	return cfg, nil
 }
 
 // splitUpstream accepts HOST or HOST:PORT (IPv6 in brackets).
@@ -132,20 +161,13 @@ func splitUpstream(s string) (string, int, error) {
 	return host, port, nil
 }
 
-// config builds the upstream configuration, fetching the password when a
-// user is given. The caller must call done() to wipe the password.
-func (u *upstreamFlags) config(ctx context.Context, a *app) (cfg relay.UpstreamConfig, source string, done func(), err error) {
-	host, port, err := u.parse()
-	if err != nil {
-		return cfg, "", nil, err
-	}
-	cfg = relay.UpstreamConfig{Host: host, Port: port, CAFile: u.caFile, TLSServerName: u.tlsServerName, User: u.user, Timeout: u.timeout}
-	done = func() {}
+// login fetches the password for cfg.User (parsed by parse) into
+// cfg.Password; without a user there is nothing to fetch. The caller must
+// call done() to wipe the password.
+func (u *upstreamFlags) login(ctx context.Context, a *app, cfg *relay.UpstreamConfig) (source string, done func(), err error) {
+	host := cfg.Host
 	if u.user == "" {
-		if u.fromStdin {
-			return cfg, "", nil, usageErrorf("--password-stdin: give --user too (the password belongs to a user)")
-		}
-		return cfg, "", done, nil
+		return "", func() {}, nil
 	}
 	secret, source, err := a.password(ctx, host, u.user, u.fromStdin)
 	var pm *passwordMissingError
@@ -162,23 +184,23 @@ func (u *upstreamFlags) config(ctx context.Context, a *app) (cfg relay.UpstreamC
 			secret, err = readHidden(f)
 			fmt.Fprintln(a.stderr)
 			if err != nil {
-				return cfg, "", nil, fmt.Errorf("reading the password from the terminal: %w", err)
+				return "", nil, fmt.Errorf("reading the password from the terminal: %w", err)
 			}
 			if len(secret) == 0 {
-				return cfg, "", nil, usageErrorf("password: empty")
+				return "", nil, usageErrorf("password: empty")
 			}
 			source = "terminal"
 		} else if pm.KeyringUnavailable() {
 			fmt.Fprintf(a.stderr, "relaywiz: %v\n%s\n", pm.Cause, pm.Hint())
-			return cfg, "", nil, withExit(exitUnavailable, errors.New("no password for the smart host: the keyring is unavailable; use --password-stdin"))
+			return "", nil, withExit(exitUnavailable, errors.New("no password for the smart host: the keyring is unavailable; use --password-stdin"))
 		} else {
-			return cfg, "", nil, withExit(exitFailure, fmt.Errorf("no password stored for %s on %s: store it with 'relaywiz creds set --host %s --user %s', or pass it with --password-stdin", u.user, host, host, u.user))
+			return "", nil, withExit(exitFailure, fmt.Errorf("no password stored for %s on %s: store it with 'relaywiz creds set --host %s --user %s', or pass it with --password-stdin", u.user, host, host, u.user))
 		}
 	} else if err != nil {
-		return cfg, "", nil, err
+		return "", nil, err
 	}
 	cfg.Password = secret
-	return cfg, source, func() { creds.Zero(secret) }, nil
+	return source, func() { creds.Zero(secret) }, nil
 }
 
 func describeUpstream(cfg relay.UpstreamConfig, source string) string {
@@ -219,19 +241,25 @@ func newRelayCmd(a *app) *cobra.Command {
 	o.up.add(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", relay.DefaultListen, "address to accept clients on (loopback only unless --allow-remote)")
-	f.BoolVar(&o.once, "once", false, "exit after the first message; exit status 0 only if the smart host accepted it")
+	f.BoolVar(&o.once, "once", false, "exit after the first message that got its final reply; exit status 0 only if the smart host accepted it")
 	f.BoolVar(&o.jsonLog, "json-log", false, "write the per-session log lines as JSON objects")
 	f.BoolVar(&o.verbose, "verbose", false, "show both SMTP conversations on stderr (AUTH redacted, bodies summarised)")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "accept clients from the network; they must STARTTLS and AUTH as --client-user")
 	f.StringVar(&o.clientUser, "client-user", "", "user name remote clients must AUTH with (with --allow-remote)")
-	f.StringVar(&o.clientPassFile, "client-password-file", "", "file holding the remote clients' password (default: generate one and show it once)")
+	f.StringVar(&o.clientPassFile, "client-password-file", "", "file holding the remote clients' password on its first line (default: generate one and show it once on stderr, only if stderr is a terminal)")
 	f.IntVar(&o.maxSessions, "max-sessions", relay.DefaultMaxSessions, "most client connections at once; more get 421")
 	f.DurationVar(&o.readTimeout, "read-timeout", relay.DefaultReadTimeout, "longest wait for a client command, and for a whole message upload")
+	setExitStatusHelp(cmd, relayExitStatus)
 	return cmd
 }
 
+// onceGrace is how long `relay --once` lets the client of the one message
+// read its reply and say QUIT before the relay closes the connection.
+const onceGrace = 5 * time.Second
+
 func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
-	if _, _, err := o.up.parse(); err != nil {
+	cfg, err := o.up.parse()
+	if err != nil {
 		return err
 	}
 	if o.maxSessions <= 0 {
@@ -248,24 +276,32 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 		if o.clientUser == "" {
 			return usageErrorf("--allow-remote: also give --client-user; remote clients must authenticate so the relay is never open")
 		}
-		var err error
+		if o.clientPassFile == "" && !a.stderrTTY {
+			// A generated password would have to be printed, and a relay
+			// that runs as a service writes stderr to its logs.
+			return usageErrorf("--client-password-file: required with --allow-remote when stderr is not a terminal (a generated password is only shown on a terminal, never written to logs); put the password on the first line of a file only the relay can read")
+		}
 		if clientPass, err = clientPassword(o.clientPassFile); err != nil {
 			return err
 		}
 	}
 	if err := relay.CheckListenAddr(o.listen, o.allowRemote); err != nil {
+		if errors.Is(err, relay.ErrNotLoopback) {
+			return usageErrorf("--listen: %v; %s", err, relay.RemoteListenHint)
+		}
 		return usageErrorf("--listen: %v", err)
 	}
 
-	cfg, source, done, err := o.up.config(ctx, a)
+	source, done, err := o.up.login(ctx, a, &cfg)
 	if err != nil {
 		return err
 	}
 	defer done()
 
-	// OnSession runs on a session goroutine; it must not block or stop the
-	// server itself, so --once hands the record over a channel.
+	// The hooks run on session goroutines; they must not block or stop the
+	// server themselves, so --once hands the records over channels.
 	first := make(chan relay.MessageRecord, 1)
+	ended := make(chan int64, 64)
 	opts := relay.Options{
 		Listen:          o.listen,
 		AllowRemote:     o.allowRemote,
@@ -279,13 +315,16 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 		ReadTimeout:     o.readTimeout,
 		Log:             a.stdout,
 		JSONLog:         o.jsonLog,
-		OnSession: func(r relay.SessionRecord) {
-			if len(r.Messages) == 0 {
-				return
-			}
+		OnMessage: func(m relay.MessageRecord) {
 			select {
-			case first <- r.Messages[len(r.Messages)-1]:
+			case first <- m:
 			default:
+			}
+		},
+		OnSession: func(r relay.SessionRecord) {
+			select {
+			case ended <- r.ID:
+			default: // full: --once then waits out onceGrace
 			}
 		},
 	}
@@ -327,11 +366,33 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case m := <-first:
+		// The hook ran just before the client was sent its reply: take no
+		// more messages, and let the client read the reply and QUIT
+		// before the deferred Close cuts the connection.
+		srv.Drain()
+		waitSessionEnd(ended, m.Session, onceGrace)
 		code := m.ExitCode()
 		if code != 0 {
 			return withExit(code, nil) // the session line already said why
 		}
 		return nil
+	}
+}
+
+// waitSessionEnd waits until the client connection id has closed, or for
+// at most grace.
+func waitSessionEnd(ended <-chan int64, id int64, grace time.Duration) {
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	for {
+		select {
+		case got := <-ended:
+			if got == id {
+				return
+			}
+		case <-t.C:
+			return
+		}
 	}
 }
 

@@ -186,8 +186,15 @@ func TestSendCmdPasswordFromKeyringAndFailures(t *testing.T) {
 // its address once it listens.
 func runRelayCmd(t *testing.T, stdin string, args ...string) (addr string, out, errb *lockedBuffer, done <-chan int, cancel context.CancelFunc) {
 	t.Helper()
-	addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
 	a, out, errb := relayTestApp(stdin, nil)
+	addr, done, cancel = startRelayCmd(t, a, errb, args...)
+	return addr, out, errb, done, cancel
+}
+
+// startRelayCmd is runRelayCmd with the caller's app.
+func startRelayCmd(t *testing.T, a *app, errb *lockedBuffer, args ...string) (addr string, done <-chan int, cancel context.CancelFunc) {
+	t.Helper()
+	addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan int, 1)
 	go func() { ch <- run(ctx, a, append([]string{"relay", "--listen", addr}, args...)) }()
@@ -204,7 +211,7 @@ func runRelayCmd(t *testing.T, stdin string, args ...string) (addr string, out, 
 		}
 	}
 	t.Cleanup(cancel)
-	return addr, out, errb, ch, cancel
+	return addr, ch, cancel
 }
 
 func sendOne(t *testing.T, addr string) error {

@@ -34,15 +34,19 @@ about a third larger) to test size limits; it is generated while sending, never
 held in memory.
 
 The password for --user comes from the OS keyring ('relaywiz creds set'), the
-first line of stdin with --password-stdin, or a prompt on a terminal.
+first line of stdin with --password-stdin, or a prompt on a terminal.`
 
-Exit status:
-  0   the smart host accepted the message
+// sendExitStatus ends 'send --help' (see setExitStatusHelp).
+const sendExitStatus = `  0   the smart host accepted the message
   2   DNS or TCP connect to the smart host failed   21  bad or no banner
   22  EHLO refused        29  STARTTLS/TLS/certificate   28  AUTH failed
   23  MAIL FROM refused (also: bigger than --max-size-mb)
-  24  RCPT TO refused     25  DATA refused   26  refused at the end of DATA
-  1   other failure       64  bad input      69  keyring unavailable`
+  24  RCPT TO refused (every recipient, or some while the rest was delivered)
+  25  DATA refused        26  refused at the end of DATA
+  1   the embedded relay could not start, no stored password, or another failure
+  64  bad input (a flag's value)
+  69  the OS keyring is unavailable (use --password-stdin)
+  130 interrupted`
 
 const sendExample = `  # the quick smoke test against Zivver (password from the keyring)
   relaywiz send --upstream smtp.zivver.com:587 --user relay@example.com \
@@ -92,6 +96,7 @@ func newSendCmd(a *app) *cobra.Command {
 	f.StringVar(&o.trigger, "trigger", "", "make the provider's rule fire: pams, or subject=WORD")
 	f.IntVar(&o.attachMB, "attach-mb", 0, "add a generated attachment of this many MB")
 	f.BoolVar(&o.verbose, "verbose", false, "show both SMTP conversations (AUTH redacted, body summarised)")
+	setExitStatusHelp(cmd, sendExitStatus)
 	return cmd
 }
 
@@ -129,14 +134,15 @@ func (o sendCmdOptions) buildMessage(route string) (*relay.Message, error) {
 }
 
 func runSend(ctx context.Context, a *app, o sendCmdOptions) error {
-	if _, _, err := o.up.parse(); err != nil {
+	cfg, err := o.up.parse()
+	if err != nil {
 		return err
 	}
 	// Validate the message before asking for a password.
 	if _, err := o.buildMessage(""); err != nil {
 		return err
 	}
-	cfg, source, done, err := o.up.config(ctx, a)
+	source, done, err := o.up.login(ctx, a, &cfg)
 	if err != nil {
 		return err
 	}

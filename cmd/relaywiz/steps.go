@@ -136,7 +136,15 @@ Files: .ps1 are UTF-8 with BOM and CRLF (what Windows PowerShell 5.1 needs),
 pams.reg is UTF-16LE with BOM and CRLF (what regedit writes and reads),
 checklist.md is plain UTF-8. --format prints the same text as UTF-8 to stdout;
 use --out for files to copy to Windows. Writes are atomic; files that exist
-with other content are replaced only with --force.`)
+with other content are replaced only with --force.
+
+Exit status:
+  0   the artifacts were written (--out) or printed (--format, or the checklist);
+      --check-dns only warns, it never changes the status
+  1   existing files differ and --force was not given (the differences are
+      shown, nothing is written), or a write failed
+  64  bad input: an unknown scenario or format, an invalid answer, an
+      unreadable --profile (the message names the flag)`)
 	return b.String()
 }
 

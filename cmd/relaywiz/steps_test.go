@@ -326,3 +326,26 @@ func TestStepsCheckDNS(t *testing.T) {
 		t.Errorf("relay-online --check-dns: asked %v, %q", r.asked, errb)
 	}
 }
+
+// The help ends with what the exit status means, as the code returns it.
+func TestStepsHelpEndsWithExitStatus(t *testing.T) {
+	code, out, _ := runStepsCLI(t, "--help")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	i, j := strings.Index(out, "Exit status:"), strings.Index(out, "Usage:")
+	if i < 0 || j < i {
+		t.Fatalf("no Exit status section before Usage:\n%s", out)
+	}
+	section := out[i:j]
+	for _, want := range []string{"\n  0 ", "\n  1 ", "--force", "\n  64 "} {
+		if !strings.Contains(section, want) {
+			t.Errorf("exit status section lacks %q:\n%s", want, section)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(section), "\n")[1:] {
+		if line != "" && !strings.HasPrefix(line, " ") {
+			t.Errorf("the help goes on after the exit status section: %q", line)
+		}
+	}
+}
