@@ -435,20 +435,11 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 		fmt.Fprintf(w, "%s %d problem(s); the first is the most likely cause.\n\n", st.fail.Render("FOUND:"), fails)
 	}
 	for i, f := range fs {
-		mark := st.faint.Render("·")
-		switch f.Severity {
-		case troubleshoot.SevFail:
-			mark = st.fail.Render("✗")
-		case troubleshoot.SevWarn:
-			mark = st.warn.Render("!")
-		case troubleshoot.SevOK:
-			mark = st.ok.Render("✓")
-		}
 		title := f.Title
 		if f.Setting != "" {
 			title = "[" + f.Setting + "] " + title
 		}
-		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, mark), "      ", title)
+		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, st.mark(f.Severity)), "      ", title)
 		if f.Detail != "" {
 			wrapIndented(w, "      ", "      ", f.Detail)
 		}

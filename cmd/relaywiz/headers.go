@@ -230,6 +230,19 @@ func newTroubleStyles(a *app) troubleStyles {
 	}
 }
 
+// mark is the one-cell sign of a severity: readable without colour too.
+func (st troubleStyles) mark(sev troubleshoot.Severity) string {
+	switch sev {
+	case troubleshoot.SevFail:
+		return st.fail.Render("✗")
+	case troubleshoot.SevWarn:
+		return st.warn.Render("!")
+	case troubleshoot.SevOK:
+		return st.ok.Render("✓")
+	}
+	return st.faint.Render("·")
+}
+
 func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 	v := an.Verdict
 	switch {
@@ -241,16 +254,7 @@ func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 		fmt.Fprintf(w, "%s %s\n", st.fail.Render("NOT SECURE:"), "the message did not go out through the provider as it should")
 	}
 	for _, r := range v.Reasons {
-		mark := st.faint.Render("·")
-		switch r.Severity {
-		case troubleshoot.SevFail:
-			mark = st.fail.Render("✗")
-		case troubleshoot.SevWarn:
-			mark = st.warn.Render("!")
-		case troubleshoot.SevOK:
-			mark = st.ok.Render("✓")
-		}
-		wrapIndented(w, "  "+mark+" ", "    ", r.Message)
+		wrapIndented(w, "  "+st.mark(r.Severity)+" ", "    ", r.Message)
 	}
 
 	fmt.Fprintln(w)
