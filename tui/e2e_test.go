@@ -107,22 +107,31 @@ func (e *e2e) screen() string {
 // waitScreen waits until the frame shows every text.
 func (e *e2e) waitScreen(texts ...string) string {
 	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return pollUntilShown(e.t, e.screen, texts, 20*time.Second, 40*time.Millisecond)
+}
+
+// pollUntilShown captures the screen until it contains every text, and
+// fails the test with the last screen when the deadline passes. The teatest
+// run and the tmux pane both wait this way.
+func pollUntilShown(t *testing.T, capture func() string, texts []string, limit, every time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
-		s := e.screen()
-		ok := true
-		for _, t := range texts {
-			if !strings.Contains(s, t) {
-				ok = false
+		s := capture()
+		missing := ""
+		for _, want := range texts {
+			if !strings.Contains(s, want) {
+				missing = want
+				break
 			}
 		}
-		if ok {
+		if missing == "" {
 			return s
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %q; screen:\n%s", texts, s)
+			t.Fatalf("timed out waiting for %q (missing %q); screen:\n%s", texts, missing, s)
 		}
-		time.Sleep(40 * time.Millisecond)
+		time.Sleep(every)
 	}
 }
 

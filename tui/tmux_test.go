@@ -77,23 +77,7 @@ func (p *pane) text(s string) { p.run("send-keys", "-t", "wiz", "-l", s) }
 // wait polls the pane until it shows every text.
 func (p *pane) wait(texts ...string) string {
 	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		s := p.capture()
-		ok := true
-		for _, t := range texts {
-			if !strings.Contains(s, t) {
-				ok = false
-			}
-		}
-		if ok {
-			return s
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("the pane never showed %q; it shows:\n%s", texts, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return pollUntilShown(p.t, p.capture, texts, 30*time.Second, 100*time.Millisecond)
 }
 
 // clearField empties the focused input (readline-style ctrl+u/ctrl+k).
