@@ -70,3 +70,10 @@ func (e errorKeys) ShortHelp() []key.Binding {
 	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("any key", "back to the step")), e.g.Quit}
 }
 func (e errorKeys) FullHelp() [][]key.Binding { return [][]key.Binding{e.ShortHelp()} }
+
+// scrollKey is the viewport binding of every step that shows a long result
+// (connectivity, live test, troubleshoot, summary), so they all scroll and
+// describe scrolling the same way.
+func scrollKey() key.Binding {
+	return key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓", "scroll"))
+}

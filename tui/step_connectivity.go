@@ -45,7 +45,7 @@ func newConnectivityStep(c *Common) *connectivityStep {
 			Retry:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
 			Change: key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "change host/port")),
 			Anyway: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue anyway (not recommended)")),
-			Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓", "scroll")),
+			Scroll: scrollKey(),
 		},
 	}
 }

@@ -68,7 +68,7 @@ func newLiveTestStep(c *Common) *liveTestStep {
 		keys: liveTestKeys{
 			Next:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
 			Again:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "send another")),
-			Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓", "scroll")),
+			Scroll: scrollKey(),
 		},
 	}
 }

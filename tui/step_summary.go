@@ -37,7 +37,7 @@ func newSummaryStep(c *Common) *summaryStep {
 		vp: viewport.New(80, 10),
 		keys: summaryKeys{
 			Finish: key.NewBinding(key.WithKeys("enter", "q"), key.WithHelp("enter/q", "finish")),
-			Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓", "scroll")),
+			Scroll: scrollKey(),
 		},
 	}
 }

@@ -84,7 +84,7 @@ func newTroubleshootStep(c *Common) *troubleshootStep {
 		keys: troubleKeys{
 			Again:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
 			Send:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "send a test message")),
-			Scroll: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓", "scroll")),
+			Scroll: scrollKey(),
 		},
 	}
 }
