@@ -192,6 +192,7 @@ type fakeUpstream struct {
 
 	mu        sync.Mutex
 	mailErr   *smtp.SMTPError
+	mailHook  func() *smtp.SMTPError // when set, decides MAIL FROM (under mu)
 	rcptErr   map[string]*smtp.SMTPError
 	dataErr   *smtp.SMTPError // returned after the whole body was read
 	dropAfter int64           // >0: close the connection after this many body bytes
@@ -256,6 +257,15 @@ type fakeSession struct {
 }
 
 func (s *fakeSession) Mail(string, *smtp.MailOptions) error {
+	s.f.mu.Lock()
+	hook := s.f.mailHook
+	s.f.mu.Unlock()
+	if hook != nil {
+		if e := hook(); e != nil {
+			return e
+		}
+		return nil
+	}
 	if s.f.mailErr != nil {
 		return s.f.mailErr
 	}

@@ -15,6 +15,10 @@ type upstreamConn struct {
 	*checks.Conn
 	transcript atomic.Pointer[func(string)]
 	idle       *time.Timer // set while parked in the pool
+	// dirty: a MAIL FROM went out and no final reply (250 to the final
+	// ".") or RSET has closed that transaction since. Only the session
+	// holding the connection touches it.
+	dirty bool
 }
 
 func (u *upstreamConn) logLine(line string) {
@@ -65,7 +69,26 @@ func (p *upstreamPool) get() *upstreamConn {
 
 // put parks a healthy connection with no open transaction; when the pool
 // is full, disabled or closed it is ended instead.
+//
+// A connection that may still have a transaction open is parked only after
+// RSET was answered 250; otherwise it is closed. A later client's MAIL FROM
+// on it would get "503 nested MAIL command", a permanent error.
 func (p *upstreamPool) put(u *upstreamConn) {
+	if u.dirty {
+		if p.unusable() {
+			u.quit()
+			return
+		}
+		timeout := u.Client.CommandTimeout
+		u.Client.CommandTimeout = min(timeout, resetTimeout)
+		err := u.Client.Reset()
+		u.Client.CommandTimeout = timeout
+		if err != nil {
+			_ = u.Close()
+			return
+		}
+		u.dirty = false
+	}
 	p.mu.Lock()
 	if p.closed || p.max <= 0 || len(p.idle) >= p.max {
 		p.mu.Unlock()
@@ -80,6 +103,16 @@ func (p *upstreamPool) put(u *upstreamConn) {
 	})
 	p.idle = append(p.idle, u)
 	p.mu.Unlock()
+}
+
+// resetTimeout bounds the RSET that cleans a connection before it is
+// parked: the client that used it is gone and nobody waits for it.
+const resetTimeout = 10 * time.Second
+
+func (p *upstreamPool) unusable() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed || p.max <= 0 || len(p.idle) >= p.max
 }
 
 func (p *upstreamPool) remove(u *upstreamConn) bool {

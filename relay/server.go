@@ -26,6 +26,14 @@ const (
 	DefaultUpstreamTimeout = 20 * time.Second // below the 30 s most clients wait for a reply to MAIL
 	DefaultUpstreamIdle    = 30 * time.Second // well under the 5 min RFC 5321 server timeout
 	DefaultUpstreamPool    = 2
+	// DefaultUpstreamCommandTimeout bounds each upstream command after the
+	// dial (MAIL, RCPT, DATA, a block of the content): the client waits 5
+	// minutes for its reply to MAIL and RCPT (RFC 5321 4.5.3.2).
+	DefaultUpstreamCommandTimeout = 2 * time.Minute
+	// DefaultUpstreamDataTimeout bounds the wait for the smart host's reply
+	// to the end of the message. The client waits 10 minutes for it; ours
+	// (451, fate unknown) must reach it well before.
+	DefaultUpstreamDataTimeout = 5 * time.Minute
 )
 
 // Options configure the relay.
@@ -54,6 +62,11 @@ type Options struct {
 	UpstreamIdle time.Duration
 	// UpstreamPool is how many idle upstream connections are kept (default 2).
 	UpstreamPool int
+	// UpstreamCommandTimeout and UpstreamDataTimeout bound the upstream
+	// steps after the dial (defaults DefaultUpstreamCommandTimeout and
+	// DefaultUpstreamDataTimeout).
+	UpstreamCommandTimeout time.Duration
+	UpstreamDataTimeout    time.Duration
 
 	MaxMessageBytes int64 // default 50 MB; advertised as SIZE
 	MaxSessions     int   // concurrent client connections; default 20
@@ -146,6 +159,12 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	if o.UpstreamTimeout <= 0 {
 		o.UpstreamTimeout = DefaultUpstreamTimeout
+	}
+	if o.UpstreamCommandTimeout <= 0 {
+		o.UpstreamCommandTimeout = DefaultUpstreamCommandTimeout
+	}
+	if o.UpstreamDataTimeout <= 0 {
+		o.UpstreamDataTimeout = DefaultUpstreamDataTimeout
 	}
 	if o.Hostname == "" {
 		o.Hostname = "relaywiz.localhost"

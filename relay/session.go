@@ -184,14 +184,19 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		reply := upstreamFailure(s.upstreamName(), err)
 		return s.finish(StepMail, reply, err)
 	}
+	up.dirty = true
 	err = up.Client.Mail(from, &smtp.MailOptions{Size: size})
-	if err != nil && !fresh && (!isReply(err) || replyCode(err) == 421) {
-		// A connection kept from an earlier message may have been closed by
-		// the smart host in the meantime: dial once more before giving up.
+	if err != nil && !fresh {
+		// A connection kept from an earlier message may have been closed
+		// by the smart host in the meantime, or be out of step in a way
+		// the pool could not see: whatever it answered, dial once more
+		// before telling the client anything. A real refusal (the sender
+		// is not allowed) comes again on the fresh connection.
 		s.dropUpstream()
 		if up, _, err = s.upstream(); err != nil {
 			return s.finish(StepMail, upstreamFailure(s.upstreamName(), err), err)
 		}
+		up.dirty = true
 		err = up.Client.Mail(from, &smtp.MailOptions{Size: size})
 	}
 	if err != nil {
@@ -215,7 +220,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return upstreamLost(s.upstreamName(), "RCPT TO", errors.New("no upstream connection; send RSET and start again"))
 	}
 	if err := up.Client.Rcpt(to, nil); err != nil {
-		if se, ok := err.(*smtp.SMTPError); ok {
+		if se, ok := err.(*smtp.SMTPError); ok && se.Code >= 400 {
 			// One refused recipient does not end the transaction; pass the
 			// smart host's reply through unchanged (a 550 stays a 550).
 			s.refuseRcpt(to, replyString(se))
@@ -297,8 +302,16 @@ func (s *session) Data(r io.Reader) error {
 	}
 	status, err := w.Commit()
 	if err != nil {
-		if se, ok := err.(*smtp.SMTPError); ok {
+		if se, ok := err.(*smtp.SMTPError); ok && se.Code >= 400 {
 			return s.finish(StepDot, se, err)
+		}
+		if se, ok := err.(*smtp.SMTPError); ok {
+			// Anything but 250 to the final "." (a 251, a 221, a 354) is
+			// no acceptance the client may be told about: whether the
+			// smart host kept the message is unknown.
+			s.dropUpstream()
+			s.msg.UpstreamReply = replyString(se)
+			return s.finish(StepDot, unknownFate(s.upstreamName(), "the end of the message", se), err)
 		}
 		s.dropUpstream()
 		if !w.EndSent() {
@@ -316,6 +329,7 @@ func (s *session) Data(r io.Reader) error {
 	// go-smtp writes any *SMTPError it gets as the reply, a 250 included:
 	// that is how the client sees the smart host's own text and queue id.
 	reply := &smtp.SMTPError{Code: 250, EnhancedCode: enh, Message: oneLine(text + " (relayed by relaywiz to " + s.upstreamName() + ")")}
+	up.dirty = false
 	s.msg.Accepted = true
 	return s.finish(StepDone, reply, nil)
 }
@@ -352,6 +366,19 @@ func (s *session) received() string {
 // connection broke. An *smtp.SMTPError from the smart host goes back to
 // the client unwrapped, so its code and enhanced code survive.
 func (s *session) refusedEnd(step string, err error) error {
+	if se, ok := err.(*smtp.SMTPError); ok && se.Code < 400 {
+		// A positive reply where go-smtp expected another one (250 to
+		// DATA instead of 354, 251 to MAIL, 221 anywhere): the smart
+		// host is out of step. Passing it on would tell the client
+		// "accepted" for a step that did not happen (after DATA the
+		// client already has our 354 and its body was never sent on), so
+		// drop the connection and answer 451: nothing was delivered.
+		if s.msg != nil {
+			s.msg.UpstreamReply = replyString(se)
+		}
+		s.dropUpstream()
+		return s.finish(step, unexpectedReply(s.upstreamName(), stepCommand(step), se), err)
+	}
 	if se, ok := err.(*smtp.SMTPError); ok {
 		if s.msg != nil {
 			s.msg.UpstreamReply = replyString(se)
@@ -442,7 +469,9 @@ func (s *session) resetUpstream() {
 	if up := s.currentUpstream(); up != nil {
 		if err := up.Client.Reset(); err != nil {
 			s.dropUpstream()
+			return
 		}
+		up.dirty = false
 	}
 }
 
@@ -478,15 +507,11 @@ func (s *session) Logout() error {
 		return nil
 	}
 	s.abandon()
+	s.inTxn = false
 	if up != nil {
-		if s.inTxn {
-			s.inTxn = false
-			if err := up.Client.Reset(); err != nil {
-				up.Close()
-				return nil
-			}
-		}
-		// Healthy and idle: keep it for the next client session.
+		// The pool parks it only once RSET proved it clean (put): a
+		// transaction left open here (MAIL, RCPT, QUIT) would make every
+		// later message fail with "nested MAIL command".
 		s.srv.pool.put(up)
 	}
 	return nil
@@ -511,6 +536,11 @@ func (s *session) upstream() (up *upstreamConn, fresh bool, err error) {
 		if err != nil {
 			return nil, false, err
 		}
+		// Bound every later upstream step so the client always gets its
+		// reply before it gives up itself (RFC 5321 4.5.3.2: 5 minutes
+		// for MAIL/RCPT, 10 for the final reply).
+		up.Client.CommandTimeout = s.srv.opts.UpstreamCommandTimeout
+		up.Client.SubmissionTimeout = s.srv.opts.UpstreamDataTimeout
 		fresh = true
 	} else {
 		up.transcript.Store(&s.upTranscript)

@@ -142,6 +142,23 @@ func upstreamLost(upstream, during string, err error) *smtp.SMTPError {
 	}
 }
 
+// unexpectedReply is the relay's answer when the smart host replied
+// positively out of turn before the message could have been taken (e.g.
+// 250 to DATA): nothing was delivered, so the client may simply retry.
+func unexpectedReply(upstream, during string, se *smtp.SMTPError) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 5, 0}, Message: oneLine(fmt.Sprintf(
+		"relaywiz: upstream %s answered %s with an unexpected %q; the message was not delivered, retry", upstream, during, replyString(se)))}
+}
+
+// unknownFate is the relay's answer when the smart host's reply to the
+// end of the message is neither an acceptance nor a refusal: it may or may
+// not have kept the message, so the client must retry (4xx), knowing that
+// may duplicate it.
+func unknownFate(upstream, during string, se *smtp.SMTPError) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 5, 0}, Message: oneLine(fmt.Sprintf(
+		"relaywiz: upstream %s answered %s with %q instead of 250; it may or may not have been delivered, a retry may duplicate it", upstream, during, replyString(se)))}
+}
+
 // oneLine keeps a reply text on one line and within the 512-octet reply
 // limit of RFC 5321 (we leave room for the code).
 func oneLine(s string) string {
