@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -169,5 +170,20 @@ func TestRelayMailRetriesOnFreshDial(t *testing.T) {
 	}
 	if dials != 2 {
 		t.Fatalf("dials = %d, want 2 (the first, then the retry after the pooled connection failed)", dials)
+	}
+}
+
+// TestSendDataAnswered2xxIsNotDelivered: `send` through a smart host that
+// answers DATA with 250 reports a failure with the relay's 451, never a
+// "NOT delivered … 250 … This is not an error".
+func TestSendDataAnswered2xxIsNotDelivered(t *testing.T) {
+	h := startScriptedHost(t, "data", "unexpected2xx", false)
+	msg, _ := NewTestMessage(MessageOptions{From: "admin@example.com", To: []string{"ext@example.org"}})
+	res := Send(context.Background(), SendOptions{Upstream: UpstreamConfig{Host: "127.0.0.1", Port: 1}, Dial: h.dialer(), Message: msg}, nil)
+	if res.Accepted {
+		t.Fatalf("accepted: %+v", res)
+	}
+	if !strings.HasPrefix(res.Reply, "451") || strings.Contains(res.Hint, "not an error") {
+		t.Fatalf("reply %q hint %q: want the relay's 451 and no 'not an error'", res.Reply, res.Hint)
 	}
 }
