@@ -160,3 +160,13 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
+
+func hintEHLONoReply() string {
+	return "The server greeted but did not answer EHLO. A firewall or SMTP proxy may be cutting the session, or the server is overloaded: " +
+		"try again, try the other port, and ask the provider whether connections from this server's public IP are allowed."
+}
+
+func hintReplyTooLong() string {
+	return "The server's reply is far beyond anything SMTP allows: this is not a working SMTP server (wrong port, a proxy, or a hostile peer). " +
+		"Check --host and --port; nothing was sent."
+}

@@ -148,6 +148,10 @@ func (s *session) stage(st Stage, fn func() (detail, hint string, err error)) er
 	detail, hint, err := fn()
 	if err != nil {
 		detail, hint = s.explainInterrupt(st, detail, hint, err)
+		var tooLong *ReplyTooLongError
+		if errors.As(err, &tooLong) {
+			detail, hint = tooLong.Error(), hintReplyTooLong()
+		}
 	}
 	r := StageResult{Name: st, OK: err == nil, Ms: millis(time.Since(t0)), Detail: detail, Hint: hint, Err: err}
 	r.Warning = err == nil && hint != ""
@@ -409,7 +413,7 @@ func (s *session) sayEHLO() (string, string, error) {
 		if errors.As(err, &se) {
 			return "EHLO " + s.ehloName + " rejected: " + replyText(se), replyHint(err, hintEHLORejected(s.ehloName)), err
 		}
-		return "no reply to EHLO (" + err.Error() + ")", hintEHLOTLS(), err
+		return "no reply to EHLO (" + err.Error() + ")", hintEHLONoReply(), err
 	}
 	s.ehlo = parseEHLO(msg)
 	s.res.Extensions = s.ehlo.keywords

@@ -1,10 +1,13 @@
 package checks
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"relaywiz/termtext"
 )
 
 // Direction of a transcript line.
@@ -42,7 +45,9 @@ func (l TranscriptLine) String() string {
 	default:
 		arrow = "<-"
 	}
-	return fmt.Sprintf("[%d] %s %s", l.Port, arrow, l.Text)
+	// The text is the server's (or ours): shown escaped, so a hostile
+	// reply cannot drive the terminal. JSON keeps Text exact.
+	return fmt.Sprintf("[%d] %s %s", l.Port, arrow, termtext.Escape(l.Text))
 }
 
 // redacted replaces every AUTH payload in transcripts.
@@ -57,7 +62,7 @@ type transcript struct {
 	port  int
 	start time.Time
 
-	sentBuf, recvBuf []byte
+	sentBuf, recvBuf lineCutter
 
 	// authActive: we sent AUTH and the server is still answering 334, so
 	// every line we send is a credential.
@@ -95,14 +100,7 @@ func (t *transcript) sent(p []byte, tls bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.sentBuf = append(t.sentBuf, p...)
-	for {
-		line, ok := cutLine(&t.sentBuf)
-		if !ok {
-			return
-		}
-		t.sentLine(line, tls)
-	}
+	t.sentBuf.feed(p, func(line string) { t.sentLine(line, tls) })
 }
 
 func (t *transcript) sentLine(line string, tls bool) {
@@ -139,12 +137,7 @@ func (t *transcript) received(p []byte, tls bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.recvBuf = append(t.recvBuf, p...)
-	for {
-		line, ok := cutLine(&t.recvBuf)
-		if !ok {
-			return
-		}
+	t.recvBuf.feed(p, func(line string) {
 		last := len(line) < 4 || line[3] != '-' // the final line of a reply
 		if t.authActive && last && !strings.HasPrefix(line, "334") {
 			t.authActive = false
@@ -154,20 +147,53 @@ func (t *transcript) received(p []byte, tls bool) {
 			t.dataActive = strings.HasPrefix(line, "354")
 		}
 		t.emit(Received, tls, line)
-	}
+	})
 }
 
-// cutLine removes the first CRLF- or LF-terminated line from *buf.
-func cutLine(buf *[]byte) (string, bool) {
-	b := *buf
-	for i, c := range b {
-		if c == '\n' {
-			line := strings.TrimRight(string(b[:i]), "\r")
-			*buf = b[i+1:]
-			return line, true
+// maxShownLine is how much of one line a transcript keeps; the rest is
+// only counted ("… (N bytes in all)").
+const maxShownLine = 1000
+
+// lineCutter cuts a byte stream into lines in one pass: each byte is
+// looked at once however the stream is split, and a line keeps at most
+// maxShownLine bytes, so a 20 MB line costs 1 KB and linear time.
+type lineCutter struct {
+	kept   []byte
+	n      int  // bytes of the current line so far (kept or not)
+	lastCR bool // the last byte seen was CR (the line's CRLF is not counted)
+}
+
+func (c *lineCutter) feed(p []byte, line func(string)) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		seg := p
+		if i >= 0 {
+			seg = p[:i]
 		}
+		if room := maxShownLine + 1 - len(c.kept); room > 0 {
+			c.kept = append(c.kept, seg[:min(room, len(seg))]...)
+		}
+		if len(seg) > 0 {
+			c.n += len(seg)
+			c.lastCR = seg[len(seg)-1] == '\r'
+		}
+		if i < 0 {
+			return
+		}
+		p = p[i+1:]
+		total := c.n
+		if c.lastCR {
+			total--
+		}
+		text := string(c.kept)
+		if total > maxShownLine {
+			text = fmt.Sprintf("%s… (line of %d bytes, truncated)", text[:maxShownLine], total)
+		} else {
+			text = strings.TrimSuffix(text, "\r")
+		}
+		c.kept, c.n, c.lastCR = c.kept[:0], 0, false
+		line(text)
 	}
-	return "", false
 }
 
 func hasPrefixFold(s, prefix string) bool {

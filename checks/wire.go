@@ -47,6 +47,7 @@ type wireConn struct {
 	tls      bool        // the Conn below is the TLS layer
 	greeting []byte
 	record   *replyRecorder // when set, keeps the bytes received
+	limit    replyLimit     // caps reply lines and replies (replylimit.go)
 	// afterWrite, when set, runs after every write (see ackpolicy*.go).
 	afterWrite func()
 }
@@ -59,6 +60,11 @@ func (w *wireConn) Read(p []byte) (int, error) {
 	}
 	n, err := w.Conn.Read(p)
 	if n > 0 {
+		if lerr := w.limit.feed(p[:n]); lerr != nil {
+			// Nothing of an over-long reply is passed on: the reader
+			// above stops here, with what it holds already bounded.
+			return 0, lerr
+		}
 		w.tap.received(p[:n], w.tls)
 		if w.record != nil {
 			w.record.buf = append(w.record.buf, p[:n]...)
