@@ -22,9 +22,17 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	id := l.srv.nextID.Add(1)
-	tc := &trackedConn{Conn: c, srv: l.srv, id: id, start: time.Now(), client: c.RemoteAddr().String(), br: bufio.NewReaderSize(c, 64<<10)}
+	now := time.Now()
+	tc := &trackedConn{Conn: c, srv: l.srv, id: id, start: now, client: c.RemoteAddr().String(), br: bufio.NewReaderSize(c, 64<<10)}
+	tc.dl.idleSince = now
 	if l.srv.transcript != nil {
 		tc.tr = &connTranscript{sink: l.srv.transcript, prefix: fmt.Sprintf("[#%d client] ", id)}
+	}
+	l.srv.live.add(tc)
+	if l.srv.stressed() {
+		// Near the cap: idle sessions get the short deadline now, not
+		// only at their next command.
+		l.srv.live.refresh()
 	}
 	return tc, nil
 }
@@ -52,6 +60,14 @@ type trackedConn struct {
 	// of chunk), so Data asks here before committing.
 	readEnded atomic.Bool
 
+	dl clientDeadlines // see deadlines.go
+
+	// authFailures counts failed AUTH attempts on this connection (it
+	// outlives go-smtp's sessions, so STARTTLS does not reset it);
+	// closeAfterWrite hangs up once the next reply is written.
+	authFailures    atomic.Int32
+	closeAfterWrite atomic.Bool
+
 	mu   sync.Mutex
 	helo string
 	tls  bool
@@ -77,6 +93,10 @@ func trackedOf(c net.Conn) *trackedConn {
 }
 
 func (c *trackedConn) Read(p []byte) (int, error) {
+	if c.readingContent() {
+		// Message content: the deadline moves with every read.
+		_ = c.Conn.SetReadDeadline(time.Now().Add(c.srv.opts.ReadTimeout))
+	}
 	n, err := c.br.Read(p)
 	if n > 0 && c.tr != nil {
 		c.tr.clientBytes(p[:n])
@@ -95,7 +115,11 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	if c.tr != nil {
 		c.tr.serverBytes(p)
 	}
-	return c.Conn.Write(p)
+	n, err := c.Conn.Write(p)
+	if c.closeAfterWrite.Load() {
+		c.hangUp()
+	}
+	return n, err
 }
 
 func (c *trackedConn) setHello(helo string, isTLS bool) {
@@ -142,6 +166,7 @@ func (c *trackedConn) hangUp() { _ = c.Conn.Close() }
 // every message record is in by now.
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
+	c.srv.live.remove(c)
 	c.once.Do(func() {
 		c.mu.Lock()
 		rec := SessionRecord{

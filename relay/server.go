@@ -21,7 +21,7 @@ const (
 	DefaultListen          = "127.0.0.1:2525"
 	DefaultMaxSessions     = 20
 	DefaultMaxRecipients   = 100
-	DefaultReadTimeout     = 10 * time.Minute // go-smtp applies it to a whole DATA upload
+	DefaultReadTimeout     = 5 * time.Minute // per command line, per idle stretch, per read of content (deadlines.go)
 	DefaultWriteTimeout    = 2 * time.Minute
 	DefaultUpstreamTimeout = 20 * time.Second // below the 30 s most clients wait for a reply to MAIL
 	DefaultUpstreamIdle    = 30 * time.Second // well under the 5 min RFC 5321 server timeout
@@ -68,12 +68,20 @@ type Options struct {
 	UpstreamCommandTimeout time.Duration
 	UpstreamDataTimeout    time.Duration
 
-	MaxMessageBytes int64 // default 50 MB; advertised as SIZE
-	MaxSessions     int   // concurrent client connections; default 20
-	MaxRecipients   int   // per message; default 100
-	ReadTimeout     time.Duration
+	MaxMessageBytes int64         // default 50 MB; advertised as SIZE
+	MaxSessions     int           // concurrent client connections; default 20
+	MaxRecipients   int           // per message; default 100
+	ReadTimeout     time.Duration // see deadlines.go
 	WriteTimeout    time.Duration
-	Hostname        string // our name in the greeting
+	// StressIdleTimeout is the idle deadline between transactions while
+	// sessions are near MaxSessions (default 10 s, as Postfix).
+	StressIdleTimeout time.Duration
+	// AuthFailureDelay is the pause after the first failed client AUTH in
+	// remote mode; each further failure waits one more such step. After
+	// MaxAuthFailures the connection is closed. Defaults 1 s and 3.
+	AuthFailureDelay time.Duration
+	MaxAuthFailures  int
+	Hostname         string // our name in the greeting
 
 	// Log gets one line per client connection (text, or JSON with JSONLog).
 	Log     io.Writer
@@ -116,6 +124,8 @@ type Server struct {
 	serveErr    error
 	closeOnce   sync.Once
 	draining    atomic.Bool
+	capl        *capListener
+	live        liveConns
 }
 
 // Start validates the options, listens and serves in the background.
@@ -159,6 +169,15 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	if o.UpstreamTimeout <= 0 {
 		o.UpstreamTimeout = DefaultUpstreamTimeout
+	}
+	if o.StressIdleTimeout <= 0 {
+		o.StressIdleTimeout = DefaultStressIdleTimeout
+	}
+	if o.AuthFailureDelay <= 0 {
+		o.AuthFailureDelay = DefaultAuthFailureDelay
+	}
+	if o.MaxAuthFailures <= 0 {
+		o.MaxAuthFailures = DefaultMaxAuthFailures
 	}
 	if o.UpstreamCommandTimeout <= 0 {
 		o.UpstreamCommandTimeout = DefaultUpstreamCommandTimeout
@@ -212,7 +231,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.listener = l
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	tl := &trackingListener{Listener: newCapListener(l, o.MaxSessions, !o.AllowRemote), srv: s}
+	s.capl = newCapListener(l, o.MaxSessions, !o.AllowRemote)
+	tl := &trackingListener{Listener: s.capl, srv: s}
 	go func() {
 		s.serveErr = srv.Serve(tl)
 		close(s.done)

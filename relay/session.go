@@ -139,7 +139,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 	if !s.srv.requireAuth {
 		return nil, smtp.ErrAuthUnsupported
 	}
-	check := credentialCheck(s.srv.opts.ClientUser, s.srv.opts.ClientPassword)
+	check := s.throttled(credentialCheck(s.srv.opts.ClientUser, s.srv.opts.ClientPassword))
 	return saslServerFor(mech, check, func(u string) {
 		s.user = u
 		if s.conn != nil {
@@ -203,6 +203,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		return s.refusedEnd(StepMail, err)
 	}
 	s.inTxn = true
+	if s.conn != nil {
+		s.conn.setTxn(true)
+	}
 	return nil
 }
 
@@ -247,6 +250,9 @@ func (s *session) Data(r io.Reader) error {
 		return errShuttingDown
 	}
 	defer s.leaveData()
+	if s.conn != nil {
+		s.conn.contentStarts() // the content's reads get a moving deadline
+	}
 	up := s.currentUpstream()
 	if up == nil || s.msg == nil {
 		return upstreamLost(s.upstreamName(), "DATA", errors.New("no upstream connection"))
@@ -412,6 +418,9 @@ func stepCommand(step string) string {
 // transaction, this is its final reply: OnMessage hears of it.
 func (s *session) finish(step string, reply *smtp.SMTPError, err error) error {
 	s.inTxn = false
+	if s.conn != nil {
+		s.conn.setTxn(false)
+	}
 	if s.msg != nil {
 		m := *s.msg
 		m.Step = step

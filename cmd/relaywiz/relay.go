@@ -248,7 +248,7 @@ func newRelayCmd(a *app) *cobra.Command {
 	f.StringVar(&o.clientUser, "client-user", "", "user name remote clients must AUTH with (with --allow-remote)")
 	f.StringVar(&o.clientPassFile, "client-password-file", "", "file holding the remote clients' password on its first line (default: generate one and show it once on stderr, only if stderr is a terminal)")
 	f.IntVar(&o.maxSessions, "max-sessions", relay.DefaultMaxSessions, "most client connections at once; more get 421")
-	f.DurationVar(&o.readTimeout, "read-timeout", relay.DefaultReadTimeout, "longest wait for a client command, and for a whole message upload")
+	f.DurationVar(&o.readTimeout, "read-timeout", relay.DefaultReadTimeout, "longest wait for a whole client command line, for an idle stretch between messages, and for each read of message content")
 	setExitStatusHelp(cmd, relayExitStatus)
 	return cmd
 }
