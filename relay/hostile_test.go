@@ -22,7 +22,7 @@ func TestRelayIdleClientsCannotLockOut(t *testing.T) {
 	srv, _ := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), MaxSessions: 8, StressIdleTimeout: time.Second})
 	idle := holdIdle(t, srv.Addr(), 8)
 	start := time.Now()
-	if err := sendRetrying(srv.Addr(), 5*time.Second); err != nil {
+	if err := sendRetrying(srv.Addr(), "b@example.org", []byte(relayTestBody), 5*time.Second); err != nil {
 		t.Fatalf("a real client was locked out by idle ones: %v", err)
 	}
 	if took := time.Since(start); took > 4*time.Second {
@@ -69,7 +69,7 @@ func holdIdle(t *testing.T, addr string, n int) []net.Conn {
 
 // sendRetrying submits one message, retrying 4xx at connect and MAIL like
 // an MTA does (here every 200 ms), until within.
-func sendRetrying(addr string, within time.Duration) error {
+func sendRetrying(addr, rcpt string, body []byte, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	var last error
 	for time.Now().Before(deadline) {
@@ -77,7 +77,7 @@ func sendRetrying(addr string, within time.Duration) error {
 		if err == nil {
 			err = c.Hello("real.test")
 			if err == nil {
-				_, err = sendVia(c, "a@example.com", []string{"b@example.org"}, []byte(relayTestBody))
+				_, err = sendVia(c, "a@example.com", []string{rcpt}, body)
 			}
 			if err == nil {
 				c.Quit()

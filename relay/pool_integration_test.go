@@ -2,6 +2,7 @@ package relay
 
 import (
 	"testing"
+	"time"
 
 	"relaywiz/testpeers"
 )
@@ -40,4 +41,23 @@ func TestIntegrationPooledUpstreamLeftCleanAfterAbandonedTransaction(t *testing.
 		recs.next(t)
 		waitDelivered(t, m, local, marker)
 	}
+}
+
+// TestIntegrationIdleClientsCannotLockOutPostfix: the load case against
+// the real smart host. Twenty clients that connect and idle take every
+// default session slot; a real client retrying its 421 gets its message
+// to Postfix within seconds (the stress idle deadline), not after the
+// read timeout.
+func TestIntegrationIdleClientsCannotLockOutPostfix(t *testing.T) {
+	m := testpeers.RequireMTA(t)
+	cfg := mtaUpstream(m, m.Password)
+	srv, _ := startTestRelay(t, Options{Upstream: NewUpstreamDialer(cfg), UpstreamName: cfg.Name(), StressIdleTimeout: 2 * time.Second})
+	holdIdle(t, srv.Addr(), DefaultMaxSessions)
+	local, marker := uniqueLocal("load"), uniqueLocal("msg")
+	start := time.Now()
+	if err := sendRetrying(srv.Addr(), local+"@"+m.SinkDomain, testMessage(local, m.SinkDomain, marker), 8*time.Second); err != nil {
+		t.Fatalf("locked out by idle clients: %v", err)
+	}
+	t.Logf("served after %s", time.Since(start).Round(time.Millisecond))
+	waitDelivered(t, m, local, marker)
 }
