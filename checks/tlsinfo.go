@@ -6,7 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
+	"relaywiz/files"
 	"strings"
 	"time"
 )
@@ -19,7 +19,7 @@ func LoadRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(caFile)
+	data, err := files.ReadLimited(caFile, files.MaxCAFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read CA file: %w", err)
 	}

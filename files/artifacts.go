@@ -76,7 +76,7 @@ func WriteArtifacts(dir string, arts []steps.Artifact, force bool) (Result, erro
 		}
 		path := filepath.Join(dir, a.Name)
 		fc := FileChange{Name: a.Name, Path: path, State: StateCreated}
-		old, err := os.ReadFile(path)
+		old, err := ReadLimited(path, MaxArtifactBytes)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:

@@ -67,7 +67,7 @@ func DefaultProfilePath() (string, error) {
 // would produce a different configuration than the admin meant. A missing
 // file gives an error that wraps fs.ErrNotExist.
 func LoadProfile(path string) (Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadLimited(path, MaxProfileBytes)
 	if err != nil {
 		return Profile{}, fmt.Errorf("read profile: %w", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"relaywiz/files"
 )
 
 // Exit statuses. Where they overlap with swaks they mean the same thing, so
@@ -48,6 +49,9 @@ func exitCodeOf(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if errors.Is(err, files.ErrTooLarge) {
+		return exitUsage // the user pointed relaywiz at the wrong file
 	}
 	return exitFailure
 }

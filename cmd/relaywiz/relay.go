@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"relaywiz/files"
 	"strconv"
 	"strings"
 	"time"
@@ -407,7 +408,7 @@ func clientPassword(file string) (string, error) {
 	if file == "" {
 		return relay.GeneratePassword()
 	}
-	b, err := os.ReadFile(file)
+	b, err := files.ReadLimited(file, files.MaxSecretBytes)
 	if err != nil {
 		return "", usageErrorf("--client-password-file: %v", err)
 	}

@@ -202,7 +202,7 @@ func stepsInputs(cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
 	case f.profile != "":
 		prof, err := files.LoadProfile(f.profile)
 		if err != nil {
-			return in, usageErrorf("profile: %v", err)
+			return in, usageErrorf("--profile: %v", err)
 		}
 		in = prof.StepsInputs()
 		if changed("scenario") && steps.ScenarioID(f.scenario) != in.Scenario {
