@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"relaywiz/checks"
+	"relaywiz/termtext"
 )
 
 // Step names where a message's transaction ended.
@@ -113,12 +114,14 @@ func (r SessionRecord) jsonLine() string {
 // big, what the smart host said, how long it took.
 func (r SessionRecord) textLine() string {
 	var b strings.Builder
+	// HELO, user and addresses are the client's words: escaped, so a log
+	// line cannot drive a terminal or forge a second line.
 	fmt.Fprintf(&b, "%s session #%d client=%s", r.Start.Format(time.RFC3339), r.ID, r.Client)
 	if r.HELO != "" {
-		fmt.Fprintf(&b, " helo=%s", r.HELO)
+		fmt.Fprintf(&b, " helo=%s", termtext.Escape(r.HELO))
 	}
 	if r.User != "" {
-		fmt.Fprintf(&b, " user=%s", r.User)
+		fmt.Fprintf(&b, " user=%s", termtext.Escape(r.User))
 	}
 	switch len(r.Messages) {
 	case 0:
@@ -137,18 +140,18 @@ func (r SessionRecord) textLine() string {
 }
 
 func writeMessage(b *strings.Builder, m MessageRecord) {
-	fmt.Fprintf(b, " from=<%s> to=", m.From)
+	fmt.Fprintf(b, " from=<%s> to=", termtext.Escape(m.From))
 	for i, t := range m.To {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(b, "<%s>", t)
+		fmt.Fprintf(b, "<%s>", termtext.Escape(t))
 	}
 	if len(m.To) == 0 {
 		b.WriteString("-")
 	}
 	if len(m.Refused) > 0 {
-		fmt.Fprintf(b, " refused=%s", strings.Join(m.Refused, ","))
+		fmt.Fprintf(b, " refused=%s", termtext.Escape(strings.Join(m.Refused, ",")))
 	}
 	fmt.Fprintf(b, " size=%d", m.Size)
 	if m.Accepted {
@@ -160,7 +163,7 @@ func writeMessage(b *strings.Builder, m MessageRecord) {
 		}
 	}
 	if m.QueueID != "" {
-		fmt.Fprintf(b, " queue_id=%s", m.QueueID)
+		fmt.Fprintf(b, " queue_id=%s", termtext.Escape(m.QueueID))
 	}
 	if m.UpstreamReply != "" {
 		fmt.Fprintf(b, " upstream_reply=%q", m.UpstreamReply)

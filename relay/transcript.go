@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"relaywiz/termtext"
 )
 
 // lineSink serialises whole lines from concurrent sessions onto one writer
@@ -22,7 +24,8 @@ func (s *lineSink) line(prefix, text string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.w, "%s%s\n", prefix, text)
+	// Client and server lines are other people's bytes: escaped.
+	fmt.Fprintf(s.w, "%s%s\n", prefix, termtext.Escape(text))
 }
 
 // connTranscript records the client↔relay leg from the raw bytes of the

@@ -12,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"relaywiz/checks"
+	"relaywiz/termtext"
 )
 
 // checkStyles are the few colours the report uses. Without colour (not a
@@ -57,7 +58,7 @@ func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, a
 	if f, failed := p.FailedStage(); failed {
 		status = st.fail.Render("failed at " + string(f.Name))
 	}
-	fmt.Fprintf(w, "%s  %s\n", st.bold.Render(fmt.Sprintf("%s port %d", host, p.Port)), status)
+	fmt.Fprintf(w, "%s  %s\n", st.bold.Render(fmt.Sprintf("%s port %d", termtext.Escape(host), p.Port)), status)
 	for _, s := range p.Stages {
 		mark := st.ok.Render("✓")
 		switch {
@@ -66,13 +67,15 @@ func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, a
 		case s.Warning:
 			mark = st.warn.Render("!")
 		}
-		fmt.Fprintf(w, "  %s %-8s %s  %s\n", mark, s.Name, st.faint.Render(fmt.Sprintf("%8s", formatMs(s.Ms))), s.Detail)
+		// Details and hints quote the server (banner, replies, certificate
+		// names): escaped, so a hostile peer cannot drive the terminal.
+		fmt.Fprintf(w, "  %s %-8s %s  %s\n", mark, s.Name, st.faint.Render(fmt.Sprintf("%8s", formatMs(s.Ms))), termtext.Escape(s.Detail))
 		if s.Hint != "" {
 			style := st.warn
 			if !s.OK {
 				style = st.fail
 			}
-			writeHint(w, style.Render("hint:"), s.Hint)
+			writeHint(w, style.Render("hint:"), termtext.Escape(s.Hint))
 		}
 	}
 	if _, failed := p.FailedStage(); !failed && p.Auth == checks.AuthSkipped {

@@ -25,6 +25,7 @@ import (
 	"relaywiz/creds"
 	"relaywiz/files"
 	"relaywiz/relay"
+	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
 )
 
@@ -421,7 +422,7 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 	if o.user != "" {
 		who = " as " + o.user
 	}
-	fmt.Fprintf(w, "%s\n\n", st.bold.Render(fmt.Sprintf("relaywiz doctor: %s port %d%s", o.host, o.port, who)))
+	fmt.Fprintf(w, "%s\n\n", st.bold.Render(termtext.Escape(fmt.Sprintf("relaywiz doctor: %s port %d%s", o.host, o.port, who))))
 	fails := 0
 	for _, f := range fs {
 		if f.Severity == troubleshoot.SevFail {

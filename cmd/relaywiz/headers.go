@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"relaywiz/steps"
+	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
 )
 
@@ -272,13 +273,13 @@ func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 			case h.Local:
 				mark = "  " + st.faint.Render("(local)")
 			}
-			from, by := hopFrom(h), dashIfEmpty(h.By)
+			from, by := hopFrom(h), termtext.Escape(dashIfEmpty(h.By))
 			if len(from)+len(by)+9 <= 78 {
 				fmt.Fprintf(w, "  %2d  %s → %s%s\n", h.Index, from, by, mark)
 			} else {
 				fmt.Fprintf(w, "  %2d  %s\n      → %s%s\n", h.Index, from, by, mark)
 			}
-			fmt.Fprintf(w, "      %s  %s  %s  %s\n", dashIfEmpty(h.With), hopTLS(st, h), hopTime(h), st.faint.Render(hopDelay(h)))
+			fmt.Fprintf(w, "      %s  %s  %s  %s\n", termtext.Escape(dashIfEmpty(h.With)), hopTLS(st, h), hopTime(h), st.faint.Render(hopDelay(h)))
 		}
 	}
 
@@ -302,7 +303,7 @@ func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 	fmt.Fprintln(w, st.bold.Render("Message"))
 	for _, kv := range [][2]string{{"Subject", m.Subject}, {"From", m.From}, {"To", m.To}} {
 		if kv[1] != "" {
-			fmt.Fprintf(w, "  %s: %s\n", kv[0], kv[1])
+			fmt.Fprintf(w, "  %s: %s\n", kv[0], termtext.Escape(kv[1]))
 		}
 	}
 	if m.Date != nil {
@@ -314,7 +315,7 @@ func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 		fmt.Fprintln(w, "  none (no zivver-relay, x-zivver-ignore-smtp-recipients, X-CS-Sensitivity or anti-loop header)")
 	}
 	for _, l := range lines {
-		fmt.Fprintln(w, "  "+l)
+		fmt.Fprintln(w, "  "+termtext.Escape(l))
 	}
 
 	if len(an.Labels) > 0 {
@@ -329,8 +330,8 @@ func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 			if name == "" {
 				name = "(no name)"
 			}
-			fmt.Fprintf(w, "  %s %s  %s\n", state, l.GUID, name)
-			fmt.Fprintf(w, "           rule text: %s\n", l.RuleText)
+			fmt.Fprintf(w, "  %s %s  %s\n", state, termtext.Escape(l.GUID), termtext.Escape(name))
+			fmt.Fprintf(w, "           rule text: %s\n", termtext.Escape(l.RuleText))
 		}
 	}
 	if len(m.Auth) > 0 {
@@ -347,14 +348,14 @@ func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 					parts = append(parts, kv[0]+"="+kv[1])
 				}
 			}
-			fmt.Fprintf(w, "  %s: %s\n", who, strings.Join(parts, " "))
+			fmt.Fprintf(w, "  %s: %s\n", termtext.Escape(who), termtext.Escape(strings.Join(parts, " ")))
 		}
 	}
 	if len(m.Exchange) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, st.bold.Render("Exchange routing hints"))
 		for _, f := range m.Exchange {
-			fmt.Fprintf(w, "  %s: %s\n", strings.TrimPrefix(f.Name, "X-MS-Exchange-Organization-"), f.Value)
+			fmt.Fprintf(w, "  %s: %s\n", termtext.Escape(strings.TrimPrefix(f.Name, "X-MS-Exchange-Organization-")), termtext.Escape(f.Value))
 		}
 	}
 	if m.IgnoredLines > 0 {
@@ -367,7 +368,7 @@ func hopFrom(h troubleshoot.Hop) string {
 	if h.FromIP != "" && h.FromIP != strings.Trim(h.From, "[]") {
 		from += " [" + h.FromIP + "]"
 	}
-	return from
+	return termtext.Escape(from)
 }
 
 func hopTLS(st troubleStyles, h troubleshoot.Hop) string {
@@ -386,7 +387,7 @@ func hopTLS(st troubleStyles, h troubleshoot.Hop) string {
 	if h.Cipher != "" {
 		s += " " + h.Cipher
 	}
-	return st.ok.Render(s)
+	return st.ok.Render(termtext.Escape(s))
 }
 
 func hopTime(h troubleshoot.Hop) string {
@@ -423,7 +424,9 @@ func dashIfEmpty(s string) string {
 func wrapIndented(w io.Writer, first, rest, text string) {
 	const width = 78
 	line, lineW := first, lipgloss.Width(first)
-	for _, word := range strings.Fields(text) {
+	// text quotes headers and servers (reasons, findings): escaped here,
+	// once for every caller. first and rest are ours (styled marks).
+	for _, word := range strings.Fields(termtext.Escape(text)) {
 		ww := lipgloss.Width(word)
 		if lineW+ww > width && lineW > lipgloss.Width(rest) {
 			fmt.Fprintln(w, strings.TrimRight(line, " "))

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"relaywiz/relay"
+	"relaywiz/termtext"
 )
 
 const sendLong = `Send one test message end to end: relaywiz starts its relay on a free
@@ -210,15 +211,15 @@ func (p *sendPrinter) event(e relay.SendEvent) {
 	if e.Stage != "" {
 		step = "  " + string(e.Stage)
 	}
-	fmt.Fprintf(p.a.stdout, "  %s %-10s %s (%s)\n", mark, step, e.Detail, e.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(p.a.stdout, "  %s %-10s %s (%s)\n", mark, step, termtext.Escape(e.Detail), e.Elapsed.Round(time.Millisecond))
 }
 
 func (p *sendPrinter) summary(r relay.SendResult, upstream string) {
 	w := p.a.stdout
 	if r.Accepted {
-		fmt.Fprintf(w, "\nAccepted by %s: %s\n", upstream, r.UpstreamReply)
+		fmt.Fprintf(w, "\nAccepted by %s: %s\n", upstream, termtext.Escape(r.UpstreamReply))
 		if r.QueueID != "" {
-			fmt.Fprintf(w, "  queue id    %s\n", r.QueueID)
+			fmt.Fprintf(w, "  queue id    %s\n", termtext.Escape(r.QueueID))
 		}
 		fmt.Fprintf(w, "  message id  %s\n  size        %d bytes\n  time        %s\n", r.MessageID, r.Size, r.Duration.Round(time.Millisecond))
 		return
@@ -231,12 +232,13 @@ func (p *sendPrinter) summary(r relay.SendResult, upstream string) {
 	if reply == "" && r.Err != nil {
 		reply = r.Err.Error()
 	}
-	fmt.Fprintf(w, "\nNOT delivered (failed at %s): %s\n", where, reply)
+	// Replies and hints quote the smart host: escaped.
+	fmt.Fprintf(w, "\nNOT delivered (failed at %s): %s\n", where, termtext.Escape(reply))
 	if r.UpstreamReply != "" && !strings.Contains(reply, r.UpstreamReply) {
-		fmt.Fprintf(w, "  smart host said: %s\n", r.UpstreamReply)
+		fmt.Fprintf(w, "  smart host said: %s\n", termtext.Escape(r.UpstreamReply))
 	}
 	if r.Hint != "" {
-		fmt.Fprintf(w, "  hint: %s\n", r.Hint)
+		fmt.Fprintf(w, "  hint: %s\n", termtext.Escape(r.Hint))
 	}
 	fmt.Fprintf(w, "  time: %s\n", r.Duration.Round(time.Millisecond))
 }
