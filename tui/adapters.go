@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"relaywiz/relay"
+	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
 )
 
@@ -104,7 +105,7 @@ func progressLine(ev relay.SendEvent) string {
 	if ev.Stage != "" {
 		step += " " + string(ev.Stage)
 	}
-	return fmt.Sprintf("== %s %s: %s", mark, step, ev.Detail)
+	return fmt.Sprintf("== %s %s: %s", mark, step, termtext.Escape(ev.Detail))
 }
 
 // lineWriter turns the relay's transcript writer into one call per line.
@@ -125,7 +126,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		}
 		line := strings.TrimRight(string(w.buf[:i]), "\r")
 		w.buf = w.buf[i+1:]
-		w.emit(line)
+		w.emit(termtext.Escape(line))
 	}
 	return len(p), nil
 }
@@ -134,7 +135,7 @@ func (w *lineWriter) flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.buf) > 0 {
-		w.emit(strings.TrimRight(string(w.buf), "\r\n"))
+		w.emit(termtext.Escape(strings.TrimRight(string(w.buf), "\r\n")))
 		w.buf = nil
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"relaywiz/checks"
+	"relaywiz/termtext"
 )
 
 // The live table of the connectivity and credentials steps: one row per
@@ -107,7 +108,8 @@ func (t *progressTable) fillReport(r checks.Report) {
 }
 
 func cellFrom(r checks.StageResult) stageCell {
-	c := stageCell{ms: r.Ms, detail: r.Detail}
+	// The detail quotes the server (banner, replies): escaped.
+	c := stageCell{ms: r.Ms, detail: termtext.Escape(r.Detail)}
 	switch {
 	case !r.OK:
 		c.state = cellFail

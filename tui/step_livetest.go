@@ -13,6 +13,7 @@ import (
 
 	"relaywiz/creds"
 	"relaywiz/relay"
+	"relaywiz/termtext"
 )
 
 // liveTestStep is step 7: a real message through the embedded relay to
@@ -412,18 +413,18 @@ func (s *liveTestStep) resultLine(w int) string {
 		if reply == "" {
 			reply = r.Reply
 		}
-		line := fmt.Sprintf("%s Accepted by the %s: %s (%s)", markOK, o.Via, reply, r.Elapsed.Round(1e6))
+		line := fmt.Sprintf("%s Accepted by the %s: %s (%s)", markOK, o.Via, termtext.Escape(reply), r.Elapsed.Round(1e6))
 		if o.LabFile != "" {
 			line += " — the lab stored it as an .eml in " + o.LabFile
 		}
 		return st.OK.Render(wrap(line, w))
 	}
-	line := fmt.Sprintf("%s Not accepted (%s): %v", markFail, r.Step, o.Err)
+	line := fmt.Sprintf("%s Not accepted (%s): %s", markFail, r.Step, termtext.Escape(o.Err.Error()))
 	if r.UpstreamReply != "" {
-		line += " — the smart host said: " + r.UpstreamReply
+		line += " — the smart host said: " + termtext.Escape(r.UpstreamReply)
 	}
 	if r.Hint != "" {
-		line += "\n" + r.Hint
+		line += "\n" + termtext.Escape(r.Hint)
 	}
 	return st.Fail.Render(wrap(line, w))
 }

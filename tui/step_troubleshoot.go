@@ -19,6 +19,7 @@ import (
 	"relaywiz/checks"
 	"relaywiz/creds"
 	"relaywiz/files"
+	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
 )
 
@@ -278,7 +279,7 @@ func (s *troubleshootStep) apply(ev troubleshoot.DoctorEvent) {
 		s.table.apply(ev.Check)
 		return
 	}
-	part := troublePart{phase: ev.Phase, kind: ev.Kind, sev: ev.Severity, text: ev.Text}
+	part := troublePart{phase: ev.Phase, kind: ev.Kind, sev: ev.Severity, text: termtext.Escape(ev.Text)}
 	for i := range s.parts {
 		if s.parts[i].phase == ev.Phase {
 			s.parts[i] = part
@@ -414,20 +415,21 @@ func (s *troubleshootStep) refresh() {
 	if r := s.result; r != nil {
 		b.WriteString("\n")
 		if r.err != nil {
-			b.WriteString(st.Fail.Render(hang(markFail+" ", "The diagnosis stopped: "+r.err.Error(), w)) + "\n")
+			b.WriteString(st.Fail.Render(hang(markFail+" ", "The diagnosis stopped: "+termtext.Escape(r.err.Error()), w)) + "\n")
 		}
 		for _, f := range r.res.Findings {
 			mark, style := severityMark(st, f.Severity)
-			text := f.Title
+			// Findings quote servers and headers: escaped.
+			text := termtext.Escape(f.Title)
 			if f.Setting != "" && f.Severity != troubleshoot.SevOK {
 				text += " [" + f.Setting + "]"
 			}
 			b.WriteString(style.Render(hang(mark+" ", text, w)) + "\n")
 			if f.Detail != "" {
-				b.WriteString(hang("  ", f.Detail, w) + "\n")
+				b.WriteString(hang("  ", termtext.Escape(f.Detail), w) + "\n")
 			}
 			if f.Fix != "" {
-				b.WriteString(hang("  Fix: ", f.Fix, w) + "\n")
+				b.WriteString(hang("  Fix: ", termtext.Escape(f.Fix), w) + "\n")
 			}
 		}
 		b.WriteString(s.renderParts(true)) // what did not run, and why

@@ -1,0 +1,28 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"relaywiz/checks"
+	"relaywiz/relay"
+)
+
+// Text from the network reaches the TUI's cells and transcript escaped: a
+// banner with OSC 52 or a screen clear cannot act on the terminal.
+func TestTUIEscapesServerText(t *testing.T) {
+	hostile := "220 evil \x1b]52;c;aGk=\x07\x1b[2J"
+	c := cellFrom(checks.StageResult{Name: checks.StageBanner, OK: true, Detail: hostile})
+	if strings.ContainsAny(c.detail, "\x1b\x07") || !strings.Contains(c.detail, `\x1b]52`) {
+		t.Errorf("cell detail %q", c.detail)
+	}
+	if l := progressLine(relay.SendEvent{Step: "upstream", Status: relay.StepOK, Detail: hostile}); strings.ContainsAny(l, "\x1b\x07") {
+		t.Errorf("progress line %q", l)
+	}
+	var got []string
+	w := &lineWriter{emit: func(s string) { got = append(got, s) }}
+	w.Write([]byte("[#1 client] <- " + hostile + "\r\n"))
+	if len(got) != 1 || strings.ContainsAny(got[0], "\x1b\x07") {
+		t.Errorf("transcript lines %q", got)
+	}
+}
