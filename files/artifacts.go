@@ -63,17 +63,31 @@ const artifactPerm fs.FileMode = 0o644
 // existing file differs and force is false, nothing at all is written (a
 // half-updated set of apply/undo/verify scripts would disagree with each
 // other) and the error is a *ConflictError; the Result then describes what
-// would have changed, with diffs.
+// would have changed, with diffs. The files are replaced as one set (see
+// artifactset.go): all new or, on failure (*SetError), all old.
 func WriteArtifacts(dir string, arts []steps.Artifact, force bool) (Result, error) {
 	res := Result{Dir: dir}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("create output directory %s: %w", dir, err)
 	}
-	var conflicts []FileChange
-	for _, a := range arts {
-		if a.Name == "" || a.Name != filepath.Base(a.Name) {
+	return writeArtifacts(dir, arts, force, setOps{rename: os.Rename})
+}
+
+func writeArtifacts(dir string, arts []steps.Artifact, force bool, ops setOps) (Result, error) {
+	res := Result{Dir: dir}
+	names := make([]string, len(arts))
+	for i, a := range arts {
+		if a.Name == "" || a.Name != filepath.Base(a.Name) || strings.HasPrefix(a.Name, ".") {
 			return res, fmt.Errorf("artifact name %q is not a plain file name", a.Name)
 		}
+		names[i] = a.Name
+	}
+	// A killed earlier run: back to its old set, temporary files gone.
+	if err := recoverSet(dir, names); err != nil {
+		return res, err
+	}
+	var conflicts []FileChange
+	for _, a := range arts {
 		path := filepath.Join(dir, a.Name)
 		fc := FileChange{Name: a.Name, Path: path, State: StateCreated}
 		old, err := ReadLimited(path, MaxArtifactBytes)
@@ -96,13 +110,15 @@ func WriteArtifacts(dir string, arts []steps.Artifact, force bool) (Result, erro
 	if len(conflicts) > 0 {
 		return res, &ConflictError{Dir: dir, Changed: conflicts}
 	}
+	var set []setEntry
 	for i, fc := range res.Files {
 		if fc.State == StateUnchanged {
 			continue
 		}
-		if err := WriteAtomic(fc.Path, arts[i].Content, artifactPerm); err != nil {
-			return res, err
-		}
+		set = append(set, setEntry{name: fc.Name, data: arts[i].Content, existed: fc.State == StateReplaced})
+	}
+	if err := writeSet(dir, set, ops); err != nil {
+		return res, err
 	}
 	return res, nil
 }
