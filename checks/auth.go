@@ -93,7 +93,9 @@ func classifyAuthError(err error) (AuthStatus, string, string) {
 			return AuthFailed, "rejected: " + detail, replyHint(err, hintAuthProtocol())
 		}
 	}
-	return AuthFailed, err.Error(), hintAuthProtocol()
+	// No reply at all (reset, closed, timed out): nothing was said about
+	// the credentials, so this must not read as "wrong password".
+	return AuthUnavailable, "the connection broke during AUTH, before the server answered (" + err.Error() + ")", hintAuthConnectionLost()
 }
 
 // replyText renders an SMTP error as the reply line it came from

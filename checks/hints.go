@@ -170,3 +170,8 @@ func hintReplyTooLong() string {
 	return "The server's reply is far beyond anything SMTP allows: this is not a working SMTP server (wrong port, a proxy, or a hostile peer). " +
 		"Check --host and --port; nothing was sent."
 }
+
+func hintAuthConnectionLost() string {
+	return "The server closed or reset the connection while relaywiz was logging in, without saying whether the credentials were right. " +
+		"Some providers drop the connection after repeated failures or for unregistered IP addresses: wait a few minutes, run the check again, and ask the provider if it persists."
+}

@@ -106,3 +106,22 @@ func TestReplyLimitCountsLinesAndReplies(t *testing.T) {
 		t.Fatalf("over-long reply: %v", err)
 	}
 }
+
+// A plaintext EHLO that gets no answer must not show the hint for EHLO
+// after STARTTLS, and a connection reset during AUTH is no credentials
+// verdict.
+func TestEHLONoReplyHintIsThePlaintextOne(t *testing.T) {
+	port := scripted{greeting: "220 mute.test ESMTP\r\n", replies: map[string]string{"EHLO": ""}}.start(t)
+	_, err := Dial(context.Background(), DialOptions{Host: "127.0.0.1", Port: port, Timeout: 500 * time.Millisecond})
+	var se *StageError
+	if !errors.As(err, &se) || se.Stage != StageEHLO || se.Hint == hintEHLOTLS() || !strings.Contains(se.Hint, "did not answer EHLO") {
+		t.Fatalf("got %v (hint %q)", err, se.Hint)
+	}
+}
+
+func TestAuthConnectionResetIsNotBadCredentials(t *testing.T) {
+	st, detail, hint := classifyAuthError(io.ErrUnexpectedEOF)
+	if st == AuthFailed || !strings.Contains(detail, "connection broke during AUTH") || hint == hintAuthBadCredentials() {
+		t.Fatalf("status %s detail %q hint %q", st, detail, hint)
+	}
+}

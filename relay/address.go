@@ -49,7 +49,16 @@ func mailboxProblem(addr string) string {
 			return "contains a control character"
 		}
 	}
+	// Outside quotes a local part has no spaces, brackets or separators:
+	// "a> NOTIFY=NEVER <b@c" would otherwise smuggle SMTP parameters.
+	quoted := len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"'
+	if !quoted && strings.ContainsAny(local, " \t<>()[],;:\\\"") {
+		return "the local part " + local + " contains characters that are not allowed unquoted"
+	}
 	if strings.HasPrefix(domain, "[") && strings.HasSuffix(domain, "]") {
+		if strings.ContainsAny(domain[1:len(domain)-1], " \t[]<>") {
+			return "malformed address literal " + domain
+		}
 		return "" // address literal such as [127.0.0.1]
 	}
 	if strings.ContainsAny(domain, " \t,;<>()\"\\") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {

@@ -205,3 +205,27 @@ func TestRelayRemoteAuthFailuresThrottledAndLogged(t *testing.T) {
 		t.Fatalf("log:\n%s", out)
 	}
 }
+
+// TestRelayLongBodyLineIsNamed: a body line over 1000 bytes gets a reply
+// that says so (5.6.0) and is recorded as a refused message, not as one
+// the client abandoned.
+func TestRelayLongBodyLineIsNamed(t *testing.T) {
+	f := startFakeUpstream(t, nil)
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil)})
+	c := dialRaw(t, srv.Addr())
+	c.envelope()
+	c.expect("DATA", "354")
+	c.write("Subject: long\r\n\r\n" + strings.Repeat("x", 1500) + "\r\n")
+	r := c.cmd(".")
+	if !strings.HasPrefix(r, "554") || !strings.Contains(r, "line longer than 1000 bytes") {
+		t.Fatalf("reply %q", r)
+	}
+	c.conn.Close()
+	rec := recs.next(t)
+	if len(rec.Messages) != 1 || rec.Messages[0].Step != StepData || !strings.Contains(rec.Messages[0].Reply, "line longer") {
+		t.Fatalf("record %+v", rec.Messages)
+	}
+	if d, _, _ := f.snapshot(); len(d) != 0 {
+		t.Errorf("delivered %d", len(d))
+	}
+}

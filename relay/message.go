@@ -167,7 +167,14 @@ func NewTestMessage(o MessageOptions) (*Message, error) {
 	}
 
 	var b bytes.Buffer
-	hdr := func(name, value string) { fmt.Fprintf(&b, "%s: %s\r\n", name, value) }
+	var foldErr error
+	hdr := func(name, value string) {
+		line, err := foldHeader(name, value)
+		if err != nil && foldErr == nil {
+			foldErr = err
+		}
+		b.WriteString(line)
+	}
 	hdr("Date", now.Format(time.RFC1123Z))
 	hdr("From", "relaywiz test <"+o.From+">")
 	hdr("To", "<"+strings.Join(o.To, ">, <")+">")
@@ -180,6 +187,9 @@ func NewTestMessage(o MessageOptions) (*Message, error) {
 	}
 	for _, h := range o.Headers {
 		hdr(h.Name, encodeHeaderValue(h.Value))
+	}
+	if foldErr != nil {
+		return nil, foldErr
 	}
 	body := testBody(o, kind, word, m, now)
 	if o.AttachBytes == 0 {
@@ -232,6 +242,34 @@ func testBody(o MessageOptions, kind, word string, m *Message, now time.Time) st
 	fmt.Fprintf(&b, "Sent: %s\r\nMessage-ID: %s\r\n\r\n", now.Format(time.RFC1123Z), m.MessageID)
 	b.WriteString("If you can read this, the route works. No action is needed; you may delete it.\r\n")
 	return b.String()
+}
+
+// maxHeaderLine is RFC 5322's hard limit for a line, without its CRLF.
+const maxHeaderLine = 998
+
+// foldHeader renders "Name: value" folded at spaces (RFC 5322 2.2.3):
+// lines of at most 78 characters where a space allows, never over 998. A
+// single word too long for any line is an error naming the header, so a
+// message that a smart host must refuse is never built.
+func foldHeader(name, value string) (string, error) {
+	var b strings.Builder
+	line := name + ":"
+	for i, w := range strings.Split(value, " ") {
+		if i > 0 && w != "" && len(line)+1+len(w) > 78 && strings.TrimSpace(line) != name+":" {
+			b.WriteString(line + "\r\n")
+			line = ""
+		}
+		line += " " + w
+		if len(line) > maxHeaderLine {
+			flag := "--header " + name
+			if name == "Subject" {
+				flag = "--subject"
+			}
+			return "", fmt.Errorf("%s: a word of %d characters does not fit in a header line (at most %d); shorten it or add spaces", flag, len(w), maxHeaderLine-len(name)-2)
+		}
+	}
+	b.WriteString(line + "\r\n")
+	return b.String(), nil
 }
 
 func encodeHeaderValue(s string) string {

@@ -136,3 +136,36 @@ func TestTestMessageRejectsBadInput(t *testing.T) {
 		t.Errorf("ParseHeader = %+v, %v", h, err)
 	}
 }
+
+// A subject of ~2000 characters used to produce a Subject line over 998
+// (refused at the end of data, with a hint blaming the smart host); it is
+// now folded, and a single word too long to fold is refused up front.
+func TestTestMessageLongSubjectFoldedOrRefused(t *testing.T) {
+	long := strings.Repeat("word ", 400) // 2000 characters
+	m, err := NewTestMessage(MessageOptions{From: "a@example.com", To: []string{"b@example.org"}, Subject: long})
+	if err != nil {
+		t.Fatalf("a long subject with spaces must be folded: %v", err)
+	}
+	head := string(readAll(t, m))
+	head = head[:strings.Index(head, "\r\n\r\n")]
+	for _, line := range strings.Split(head, "\r\n") {
+		if len(line) > 998 {
+			t.Fatalf("header line of %d characters", len(line))
+		}
+	}
+	if !strings.Contains(strings.ReplaceAll(head, "\r\n ", " "), "Subject: "+strings.TrimSpace(long)) {
+		t.Error("the unfolded subject is not the one given")
+	}
+	_, err = NewTestMessage(MessageOptions{From: "a@example.com", To: []string{"b@example.org"}, Subject: strings.Repeat("x", 1100)})
+	if err == nil || !strings.Contains(err.Error(), "--subject") {
+		t.Fatalf("an unfoldable 1100-character subject: %v", err)
+	}
+}
+
+func TestTestMessageRejectsSmuggledRecipientParameters(t *testing.T) {
+	for _, to := range []string{"a@b> NOTIFY=NEVER", "a> NOTIFY=NEVER <x@example.org", "x@[1.2.3.4] NOTIFY=NEVER]"} {
+		if _, err := NewTestMessage(MessageOptions{From: "a@example.com", To: []string{to}}); err == nil || !strings.Contains(err.Error(), "--to") {
+			t.Errorf("--to %q: %v", to, err)
+		}
+	}
+}

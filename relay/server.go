@@ -207,6 +207,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	srv.Domain = o.Hostname
 	srv.MaxMessageBytes = o.MaxMessageBytes
 	srv.MaxRecipients = o.MaxRecipients
+	// RFC 5321 4.5.3.1.6: 998 characters and CRLF a line, commands and
+	// message content alike (go-smtp's default allows 2000).
+	srv.MaxLineLength = maxClientLine
 	srv.ReadTimeout = o.ReadTimeout
 	srv.WriteTimeout = o.WriteTimeout
 	srv.ErrorLog = discardLogger{}

@@ -290,6 +290,13 @@ func (s *session) Data(r io.Reader) error {
 		w.Abort()
 		s.dropUpstream()
 		var reply *smtp.SMTPError
+		if errors.Is(readErr, smtp.ErrTooLongLine) {
+			// Not abandoned: the client sent a message no smart host has
+			// to take. Permanent, because resending it fails the same way.
+			reply = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: fmt.Sprintf(
+				"relaywiz: the message has a line longer than %d bytes (RFC 5321 allows 998 characters and CRLF); nothing was delivered. Encode long lines (quoted-printable or base64)", maxClientLine)}
+			return s.finish(StepData, reply, fmt.Errorf("the message has a line longer than %d bytes: %w", maxClientLine, readErr))
+		}
 		if readErr != nil {
 			if se, ok := readErr.(*smtp.SMTPError); ok {
 				reply = se // 552 5.3.4 when over MaxMessageBytes
@@ -339,6 +346,9 @@ func (s *session) Data(r io.Reader) error {
 	s.msg.Accepted = true
 	return s.finish(StepDone, reply, nil)
 }
+
+// maxClientLine is the longest line, CRLF included, taken from a client.
+const maxClientLine = 1000
 
 // errClientGone: the client's connection ended before the message did.
 var errClientGone = errors.New("the client's connection ended before the end of the message")

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -24,5 +25,22 @@ func TestTUIEscapesServerText(t *testing.T) {
 	w.Write([]byte("[#1 client] <- " + hostile + "\r\n"))
 	if len(got) != 1 || strings.ContainsAny(got[0], "\x1b\x07") {
 		t.Errorf("transcript lines %q", got)
+	}
+}
+
+// "Could not save your answers" used to be cut to one footer line, before
+// its reason; the reason must be on screen, and the frame still fit.
+func TestRootSaveErrorShowsItsReason(t *testing.T) {
+	f := newFixture(t)
+	_, h := newRoot(t, f.options())
+	reason := "open /home/admin/.config/relaywiz/profile.json: permission denied (the directory is read-only)"
+	h.send(profileSavedMsg{err: errors.New(reason)})
+	v := h.m.View()
+	flat := strings.Join(strings.Fields(v), " ")
+	if !strings.Contains(flat, "permission denied (the directory is read-only)") {
+		t.Fatalf("the reason is not on screen:\n%s", v)
+	}
+	if n := len(strings.Split(v, "\n")); n != 24 {
+		t.Errorf("frame has %d lines, want 24", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"relaywiz/checks"
 	"relaywiz/creds"
+	"relaywiz/termtext"
 )
 
 // Default terminal size until the first WindowSizeMsg arrives, so the
@@ -331,7 +332,11 @@ func (m *Model) View() string {
 	st := m.c.Styles
 	header := m.headerView()
 	helpLine := m.helpView()
-	bodyH := m.height - headerLines - 2 - lipgloss.Height(helpLine)
+	// An error in the status line may take up to maxStatusLines, so its
+	// reason is never cut off; the body gives way.
+	status := m.statusLine()
+	statusH := min(max(lipgloss.Height(status), 1), maxStatusLines)
+	bodyH := m.height - headerLines - 1 - statusH - lipgloss.Height(helpLine)
 	var body string
 	switch {
 	case m.err != nil:
@@ -339,12 +344,11 @@ func (m *Model) View() string {
 	default:
 		body = m.current().View()
 	}
-	status := m.statusLine()
 	return lipgloss.JoinVertical(lipgloss.Left,
 		header,
 		fit(body, m.width, max(bodyH, 0)),
 		rule(st, m.width),
-		fit(status, m.width, 1),
+		fit(status, m.width, statusH),
 		fit(helpLine, m.width, lipgloss.Height(helpLine)),
 	)
 }
@@ -377,11 +381,16 @@ func (m *Model) statusLine() string {
 	if m.status.text == "" {
 		return ""
 	}
+	// The text may quote a file name or a server: escaped.
+	text := termtext.Escape(m.status.text)
 	if m.status.isErr {
-		return st.StatusError.Render(markWarn + " " + m.status.text)
+		return st.StatusError.Render(wrap(markWarn+" "+text, max(m.width, 20)))
 	}
-	return st.Status.Render(m.status.text)
+	return st.Status.Render(text)
 }
+
+// maxStatusLines bounds an error in the status line.
+const maxStatusLines = 3
 
 // errorView is the one place errors are shown: what happened and, when
 // the error knows it, what to do.

@@ -123,6 +123,9 @@ func (u *upstreamFlags) parse() (relay.UpstreamConfig, error) {
 	if err != nil {
 		return relay.UpstreamConfig{}, err
 	}
+	if strings.ContainsFunc(u.user, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return relay.UpstreamConfig{}, usageErrorf("--user: must be one line without control characters (no CR, LF or tab)")
+	}
 	cfg := relay.UpstreamConfig{Host: host, Port: port, CAFile: u.caFile, TLSServerName: u.tlsServerName, User: u.user, Timeout: u.timeout}
 	if u.caFile != "" {
 		if cfg.RootCAs, err = checks.LoadRoots(u.caFile); err != nil {
