@@ -187,3 +187,46 @@ func TestSendDataAnswered2xxIsNotDelivered(t *testing.T) {
 		t.Fatalf("reply %q hint %q: want the relay's 451 and no 'not an error'", res.Reply, res.Hint)
 	}
 }
+
+// TestRelayUpstreamReplyFloodIsBounded: a smart host that answers with an
+// endless reply (at EHLO, at MAIL, after the end of the message) costs the
+// relay a capped reply, not gigabytes, and the client gets a 4xx at once.
+func TestRelayUpstreamReplyFloodIsBounded(t *testing.T) {
+	for _, stage := range []string{"ehlo", "ehlo_tls", "mail", "dot"} {
+		t.Run(stage, func(t *testing.T) {
+			h := startScriptedHost(t, stage, "flood", false)
+			srv, _ := startTestRelay(t, Options{Upstream: h.dialer(), UpstreamName: "scripted"})
+			start := time.Now()
+			class, reply := sendForClass(t, srv.Addr(), false)
+			if class != 4 {
+				t.Fatalf("client got %q, want 4xx", reply)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
+	}
+}
+
+// TestRelayUpstreamTimeoutsWithinWhatClientsWait: by default every upstream
+// step after the dial is bounded below what an RFC 5321 client waits for
+// its own reply (5 minutes for MAIL/RCPT, 10 for the end of data); go-smtp's
+// own defaults (5 and 12 minutes) are not.
+func TestRelayUpstreamTimeoutsWithinWhatClientsWait(t *testing.T) {
+	f := startFakeUpstream(t, nil)
+	srv, recs := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil)})
+	c := dialClient(t, srv.Addr())
+	if _, err := sendVia(c, "a@example.com", []string{"b@example.org"}, []byte(relayTestBody)); err != nil {
+		t.Fatal(err)
+	}
+	c.Quit()
+	recs.next(t)
+	up := srv.pool.get()
+	if up == nil {
+		t.Fatal("no parked upstream connection")
+	}
+	defer up.Close()
+	if cmd, sub := up.Client.CommandTimeout, up.Client.SubmissionTimeout; cmd >= 5*time.Minute || sub >= 10*time.Minute || sub > 5*time.Minute {
+		t.Fatalf("upstream timeouts: command %s, end of data %s", cmd, sub)
+	}
+}

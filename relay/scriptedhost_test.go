@@ -24,7 +24,7 @@ import (
 type scriptedHost struct {
 	Addr     string
 	stage    string // where to misbehave: connect ehlo starttls ehlo_tls auth mail rcpt data body dot bdat
-	action   string // ok unexpected2xx 4xx 5xx close stall
+	action   string // ok unexpected2xx 4xx 5xx close stall flood
 	chunking bool   // advertise CHUNKING after TLS
 
 	mu        sync.Mutex
@@ -100,6 +100,14 @@ func (h *scriptedHost) misbehave(c net.Conn, w *bufio.Writer, stage, ok, positiv
 			// Hold the connection without a word until the peer gives up.
 			_, _ = io.Copy(io.Discard, c)
 			return false, false
+		case "flood":
+			// An endless multi-line reply, until the peer hangs up.
+			block := []byte(strings.Repeat("250-FLOODFLOODFLOODFLOODFLOODFLOODFLOOD\r\n", 1024))
+			for {
+				if _, err := c.Write(block); err != nil {
+					return false, false
+				}
+			}
 		}
 	}
 	w.WriteString(reply + "\r\n")
