@@ -15,6 +15,7 @@ import (
 
 	"relaywiz/checks"
 	"relaywiz/creds"
+	"relaywiz/termtext"
 )
 
 // credsTestOptions are the flags of `creds test`.
@@ -127,9 +128,10 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		if !errors.As(err, &se) {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "FAILED  %s:%d %s did not pass: %v\n", o.key.host, o.port, se.Stage, se.Err)
+		// The error and hint quote the server: escaped.
+		fmt.Fprintf(a.stdout, "FAILED  %s:%d %s did not pass: %s\n", o.key.host, o.port, se.Stage, termtext.Escape(fmt.Sprint(se.Err)))
 		if se.Hint != "" {
-			fmt.Fprintf(a.stdout, "        %s\n", se.Hint)
+			fmt.Fprintf(a.stdout, "        %s\n", termtext.Escape(se.Hint))
 		}
 		return withExit(se.Stage.ExitCode(), nil)
 	}

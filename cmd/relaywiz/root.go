@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"relaywiz/termtext"
 )
 
 const rootLong = `relaywiz walks a mail administrator through routing sensitive outbound mail
@@ -78,7 +80,8 @@ func run(ctx context.Context, a *app, args []string) int {
 		if !errors.As(err, &ee) && (strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") || strings.Contains(msg, "arg(s)")) {
 			code = exitUsage
 		}
-		fmt.Fprintf(a.stderr, "relaywiz: %s\n", msg)
+		// Errors quote files and servers: control characters escaped.
+		fmt.Fprintf(a.stderr, "relaywiz: %s\n", termtext.EscapeLines(msg))
 	}
 	return code
 }
