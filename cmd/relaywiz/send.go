@@ -233,7 +233,14 @@ func (p *sendPrinter) summary(r relay.SendResult, upstream string) {
 		reply = r.Err.Error()
 	}
 	// Replies and hints quote the smart host: escaped.
-	fmt.Fprintf(w, "\nNOT delivered (failed at %s): %s\n", where, termtext.Escape(reply))
+	if strings.HasPrefix(reply, "2") && r.Err != nil {
+		// The smart host took the message for some recipients and refused
+		// the others: a failure, but "NOT delivered … 250" would be false.
+		fmt.Fprintf(w, "\nNOT delivered to every recipient (refused at %s): %s\n", where, termtext.Escape(r.Err.Error()))
+		fmt.Fprintf(w, "  the smart host accepted it for the others: %s\n", termtext.Escape(reply))
+	} else {
+		fmt.Fprintf(w, "\nNOT delivered (failed at %s): %s\n", where, termtext.Escape(reply))
+	}
 	if r.UpstreamReply != "" && !strings.Contains(reply, r.UpstreamReply) {
 		fmt.Fprintf(w, "  smart host said: %s\n", termtext.Escape(r.UpstreamReply))
 	}
