@@ -229,3 +229,20 @@ func TestRelayLongBodyLineIsNamed(t *testing.T) {
 		t.Errorf("delivered %d", len(d))
 	}
 }
+
+// The client leg of --verbose shows an endless line cut short, with its
+// length, and escaped.
+func TestRelayTranscriptLongClientLineTruncated(t *testing.T) {
+	var out bytes.Buffer
+	tr := &connTranscript{sink: &lineSink{w: &out}, prefix: "[#1 client] "}
+	tr.clientBytes([]byte("EHLO \x1b]0;x\x07"))
+	chunk := bytes.Repeat([]byte("y"), 4096)
+	for i := 0; i < 1024; i++ {
+		tr.clientBytes(chunk)
+	}
+	tr.clientBytes([]byte("\r\n"))
+	got := out.String()
+	if len(got) > 400 || !strings.Contains(got, "(line of 4194317 bytes, truncated)") || strings.ContainsAny(got, "\x1b\x07") {
+		t.Fatalf("%d bytes: %.300q", len(got), got)
+	}
+}

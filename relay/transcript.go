@@ -49,6 +49,7 @@ type connTranscript struct {
 	lastCmd  string
 	stopped  bool
 	overflow bool // current client line is too long to keep; only counted
+	inN      int  // bytes of the current client line, kept or not
 }
 
 const maxTranscriptLine = 4096
@@ -77,6 +78,7 @@ func (t *connTranscript) clientBytes(b []byte) {
 		if t.inData {
 			t.dataN += int64(len(chunk))
 		}
+		t.inN += len(chunk)
 		if len(t.in)+len(chunk) <= maxTranscriptLine {
 			t.in = append(t.in, chunk...)
 		} else {
@@ -86,13 +88,13 @@ func (t *connTranscript) clientBytes(b []byte) {
 			return
 		}
 		line := strings.TrimRight(string(t.in), "\r\n")
-		overflow := t.overflow
-		t.in, t.overflow = t.in[:0], false
-		t.clientLine(line, overflow)
+		overflow, n := t.overflow, t.inN
+		t.in, t.overflow, t.inN = t.in[:0], false, 0
+		t.clientLine(line, overflow, n)
 	}
 }
 
-func (t *connTranscript) clientLine(line string, overflow bool) {
+func (t *connTranscript) clientLine(line string, overflow bool, n int) {
 	switch {
 	case t.inData:
 		if line == "." && !overflow {
@@ -119,7 +121,7 @@ func (t *connTranscript) clientLine(line string, overflow bool) {
 			return
 		}
 		if overflow {
-			line = line[:min(len(line), 200)] + "… [line too long, truncated]"
+			line = line[:min(len(line), 200)] + fmt.Sprintf("… (line of %d bytes, truncated)", n)
 		}
 		t.sink.line(t.prefix, "-> "+line)
 		if cmd == "BDAT" {

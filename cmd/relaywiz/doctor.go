@@ -296,7 +296,7 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 		return err
 	}
 	if profilePath != "" && !o.json {
-		fmt.Fprintf(a.stderr, "using profile %s\n", profilePath)
+		fmt.Fprintf(a.stderr, "using profile %s\n", termtext.Escape(profilePath))
 	}
 	pw, err := doctorPassword(ctx, a, o)
 	if err != nil {
@@ -317,7 +317,7 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 		switch ev.Kind {
 		case troubleshoot.PhaseStarted, troubleshoot.PhaseSkipped:
 			if !o.json && a.stdoutTTY {
-				fmt.Fprintln(a.stderr, ev.Text)
+				fmt.Fprintln(a.stderr, termtext.Escape(ev.Text)) // quotes servers and headers
 			}
 		}
 	}
