@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"relaywiz/files"
 )
 
 // errNoSessionBus is the preflight's refusal; translate maps it to
@@ -26,7 +28,10 @@ var errNoSessionBus = errors.New(errNoSessionBusText)
 // would) /run/user/<uid>/bus or /run/user/<uid>/dbus-session. What it finds
 // it exports, as godbus itself does, so godbus never searches on its own.
 func sessionBusPreflight() error {
-	addr, err := findSessionBus(os.Getenv, os.Getuid(), fileExists, os.ReadFile)
+	// The dbus-session file holds one line; a bound keeps a strange file
+	// there from costing memory.
+	readSmall := func(p string) ([]byte, error) { return files.ReadLimited(p, 64<<10) }
+	addr, err := findSessionBus(os.Getenv, os.Getuid(), fileExists, readSmall)
 	if err != nil {
 		return err
 	}
