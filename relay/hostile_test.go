@@ -3,6 +3,7 @@ package relay
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"strings"
@@ -244,5 +245,48 @@ func TestRelayTranscriptLongClientLineTruncated(t *testing.T) {
 	got := out.String()
 	if len(got) > 400 || !strings.Contains(got, "(line of 4194317 bytes, truncated)") || strings.ContainsAny(got, "\x1b\x07") {
 		t.Fatalf("%d bytes: %.300q", len(got), got)
+	}
+}
+
+// Under stress only the idle stretch between transactions is cut short: a
+// client inside a transaction keeps the full per-command deadline.
+func TestRelayStressSparesTransactionsInProgress(t *testing.T) {
+	f := startFakeUpstream(t, nil)
+	srv, _ := startTestRelay(t, Options{Upstream: fakeDialer(f.Addr, nil), MaxSessions: 4, StressIdleTimeout: 500 * time.Millisecond})
+	c := dialRaw(t, srv.Addr())
+	c.expect("EHLO busy.test", "250")
+	c.expect("MAIL FROM:<a@example.com>", "250")
+	holdIdle(t, srv.Addr(), 3) // now at the cap: stressed
+	time.Sleep(1200 * time.Millisecond)
+	c.expect("RCPT TO:<b@example.org>", "250")
+	c.expect("DATA", "354")
+	if r := c.cmd("Subject: x\r\n\r\nbody\r\n."); !strings.HasPrefix(r, "250") {
+		t.Fatalf("a transaction in progress was cut off under stress: %q", r)
+	}
+}
+
+// The session log shows a hostile HELO escaped, on one line.
+func TestRelaySessionLogEscapesClientText(t *testing.T) {
+	r := SessionRecord{ID: 1, Client: "127.0.0.1:1", HELO: "evil\x1b]0;x\x07\ninjected line", Messages: []MessageRecord{{From: "a\x1b[2J@example.com", To: []string{"b@example.org"}}}}
+	line := r.textLine()
+	if strings.ContainsAny(line, "\x1b\x07\n") || !strings.Contains(line, `helo=evil\x1b]0;x\x07\ninjected`) {
+		t.Fatalf("%q", line)
+	}
+}
+
+func TestRelayAuthFailureJSONLogLine(t *testing.T) {
+	var out bytes.Buffer
+	s := &Server{opts: Options{Log: &out, JSONLog: true}}
+	s.logAuthFailure("192.0.2.7:50123", "exchange\x1b", 3, true)
+	var ev struct {
+		Event, Client, User string
+		Failures            int
+		Closed              bool
+	}
+	if err := json.Unmarshal(out.Bytes(), &ev); err != nil {
+		t.Fatalf("%v: %q", err, out.String())
+	}
+	if ev.Event != "auth_failed" || ev.Client != "192.0.2.7:50123" || ev.User != "exchange\x1b" || ev.Failures != 3 || !ev.Closed {
+		t.Fatalf("%+v", ev)
 	}
 }
