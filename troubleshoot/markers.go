@@ -225,7 +225,7 @@ func collectMarkers(fields []field, antiLoop map[string]bool) (Markers, []Label)
 		case k == "message-id":
 			setOnce(&m.MessageID, strings.TrimSpace(f.Value))
 		case k == "date":
-			if t, ok := parseDate(f.Value); ok && m.Date == nil {
+			if t, _, ok := parseDate(f.Value); ok && m.Date == nil {
 				m.Date = &t
 			}
 		case k == "zivver-relay":
