@@ -41,9 +41,9 @@ func parseDate(s string) (t time.Time, zoneKnown, ok bool) {
 
 type dateParts struct {
 	year, month, day, hour, min, sec, nsec int
-	ampm                                    string
-	offset                                  int
-	numericZone, namedZone, unknownZone     bool
+	ampm                                   string
+	offset                                 int
+	numericZone, namedZone, unknownZone    bool
 }
 
 // parseDateMode: strict refuses any word it does not understand (used to

@@ -27,11 +27,11 @@ type Hop struct {
 	// ESMTP/TLS/…), false when it states a plaintext protocol (SMTP, ESMTP,
 	// ESMTPA, Exchange with neither version= nor (TLS)), null when it does
 	// not say.
-	TLS           *bool  `json:"tls"`
-	TLSVersion    string `json:"tls_version,omitempty"`
-	Cipher        string `json:"cipher,omitempty"`
-	Authenticated bool   `json:"authenticated,omitempty"` // ESMTPA / ESMTPSA, "(Authenticated sender: …)", "authenticated as …"
-	AuthUser      string `json:"auth_user,omitempty"`     // the submitting user, when the hop names it
+	TLS           *bool      `json:"tls"`
+	TLSVersion    string     `json:"tls_version,omitempty"`
+	Cipher        string     `json:"cipher,omitempty"`
+	Authenticated bool       `json:"authenticated,omitempty"` // ESMTPA / ESMTPSA, "(Authenticated sender: …)", "authenticated as …"
+	AuthUser      string     `json:"auth_user,omitempty"`     // the submitting user, when the hop names it
 	Time          *time.Time `json:"time,omitempty"`
 	// TimeZoneUnknown: the timestamp names a zone whose offset cannot be
 	// trusted (RFC 5322 §4.3 military letters, an unknown name); the time
