@@ -36,11 +36,13 @@ type field struct {
 // read). It accepts CRLF and LF line ends, a leading mbox "From " line and
 // leading blank lines from pasted text; lines that are neither a field nor a
 // continuation are counted in ignored and skipped.
-func readHeaderBlock(r io.Reader, limit int64) (fields []field, ignored int, err error) {
+//
+// The caller bounds br (readInput wraps the input in a LimitedReader of
+// limit+1 bytes) so one endless line cannot exhaust memory.
+func readHeaderBlock(br *bufio.Reader, limit int64) (fields []field, ignored int, err error) {
 	if limit <= 0 {
 		limit = DefaultMaxHeaderBytes
 	}
-	br := bufio.NewReader(io.LimitReader(r, limit+1))
 	var read int64
 	first := true
 	// Continuation lines are collected and joined once per field: appending
