@@ -286,15 +286,18 @@ func isLocalHop(h Hop, proto string, hasFrom bool) bool {
 		return true
 	case !hasFrom:
 		// Only the receiver's own injection has no from clause
-		// (Postfix "from userid", Gmail's internal first hop).
+		// (Postfix "from userid", qmail "invoked by uid", Gmail's
+		// internal first hop).
 		return true
-	case h.FromIP != "":
-		return isLoopback(h.FromIP)
-	}
-	if isLoopback(h.From) || isLoopback(h.FromRDNS) {
+	case h.FromIP != "" && isLoopback(h.FromIP):
 		return true
+	case h.From != "" && strings.EqualFold(h.From, h.By) && !isLoopback(h.From):
+		// one server's own services (Exchange frontend → backend)
+		return true
+	case h.FromIP == "":
+		return isLoopback(h.From) || isLoopback(h.FromRDNS)
 	}
-	return h.From != "" && !isLoopback(h.By) && strings.EqualFold(h.From, h.By)
+	return false
 }
 
 // splitDate splits at the last ';' outside comments: RFC 5322 puts the
