@@ -178,11 +178,15 @@ func stripComments(s string) string {
 // isAntiLoopHeader recognises anti-loop headers by name. The CodeTwo guide
 // lets the admin pick any name ("e.g. X-AntiLoop-Smarthost"), so extra
 // names come from Options.AntiLoopHeaders.
+// dashUnderscore is built once: a Replacer compiles itself on first use,
+// and doing that per header field dominated the analysis of large blocks.
+var dashUnderscore = strings.NewReplacer("-", "", "_", "")
+
 func isAntiLoopHeader(key string, extra map[string]bool) bool {
 	if extra[key] {
 		return true
 	}
-	k := strings.NewReplacer("-", "", "_", "").Replace(key)
+	k := dashUnderscore.Replace(key)
 	return strings.Contains(k, "antiloop") || key == "x-loop" || key == "x-ms-exchange-transport-rules-loop"
 }
 
