@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -361,3 +364,24 @@ func FuzzReadMsg(f *testing.F) {
 		}
 	})
 }
+
+// secure-pams-onprem.msg is the .msg form of secure-pams-onprem.eml, built
+// by buildCFB; the CLI tests read it. This test keeps the committed file
+// equal to what the writer produces (go test -run MsgFixture -update-msg
+// rewrites it).
+func TestMsgFixtureUpToDate(t *testing.T) {
+	eml := string(readTestdata(t, "secure-pams-onprem.eml"))
+	want := buildCFB(t, msgWithHeaders(eml[:strings.Index(eml, "\r\n\r\n")+4]))
+	path := filepath.Join("testdata", "secure-pams-onprem.msg")
+	if *updateMsg {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%s is missing or stale (%v): run go test ./troubleshoot -run MsgFixture -update-msg", path, err)
+	}
+}
+
+var updateMsg = flag.Bool("update-msg", false, "rewrite testdata/secure-pams-onprem.msg")
