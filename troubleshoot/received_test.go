@@ -75,6 +75,12 @@ func TestReceivedLinesPerMTA(t *testing.T) {
 		{"postfix localhost HELO from a routable address is not local", // regression: counted as local, its plaintext hidden
 			"from localhost (dsl-203-0-113-9.isp.example [203.0.113.9]) by mx.recipient.example (Postfix) with ESMTP id 4TpQ5; Tue, 14 Jan 2025 10:00:00 +0000",
 			wantHop{from: "localhost", rdns: "dsl-203-0-113-9.isp.example", ip: "203.0.113.9", by: "mx.recipient.example", with: "ESMTP", id: "4TpQ5", tls: "false", time: "2025-01-14T10:00:00Z"}},
+		{"old postfix: Authenticated sender over plain ESMTP", // regression: not seen as authenticated
+			"from laptop (dsl-203-0-113-9.isp.example [203.0.113.9]) (Authenticated sender: jan) by mail.corp.example (Postfix) with ESMTP id 1A2B3; Sat, 21 Apr 2018 05:01:32 +0200",
+			wantHop{from: "laptop", rdns: "dsl-203-0-113-9.isp.example", ip: "203.0.113.9", by: "mail.corp.example", with: "ESMTP", id: "1A2B3", tls: "false", auth: true, user: "jan", time: "2018-04-21T03:01:32Z"}},
+		{"bare [IPv6:::1] literal is local", // regression: not recognised as loopback
+			"from [IPv6:::1] by mx.recipient.example with ESMTP id 4TpQ7; Tue, 14 Jan 2025 10:00:00 +0000",
+			wantHop{from: "[IPv6:::1]", ip: "::1", by: "mx.recipient.example", with: "ESMTP", id: "4TpQ7", tls: "false", local: true, time: "2025-01-14T10:00:00Z"}},
 		{"postfix local pickup",
 			"by mx.recipient.example (Postfix, from userid 1000) id 4TpQ6; Tue, 14 Jan 2025 10:00:00 +0000 (UTC)",
 			wantHop{by: "mx.recipient.example", id: "4TpQ6", tls: "null", local: true, time: "2025-01-14T10:00:00Z"}},
@@ -89,6 +95,9 @@ func TestReceivedLinesPerMTA(t *testing.T) {
 		{"exim authenticated submission, address literal", // regression: "authenticated as" ignored
 			"from [203.0.113.9] (port=52144 helo=[192.168.1.20]) by smtp.exim.example with esmtpsa (TLS1.2) tls TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (Exim 4.96) (envelope-from <jan@exim.example>) (authenticated as jan) id 1rXyZb-000Abc-3m; Tue, 14 Jan 2025 10:00:00 +0000",
 			wantHop{from: "[192.168.1.20]", ip: "203.0.113.9", by: "smtp.exim.example", with: "esmtpsa", id: "1rXyZb-000Abc-3m", tls: "true", tlsv: "TLSv1.2", cipher: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", auth: true, user: "jan", time: "2025-01-14T10:00:00Z"}},
+		{"exim custom header: esmtp with (authenticated as …)", // regression: not seen as authenticated
+			"from [203.0.113.9] (helo=laptop.exim.example) by smtp.exim.example with esmtp (Exim 4.92) (envelope-from <jan@exim.example>) (authenticated as jan@exim.example) id 1f9AbC-0001Xy-Q2; Sat, 21 Apr 2018 05:01:32 +0200",
+			wantHop{from: "laptop.exim.example", ip: "203.0.113.9", by: "smtp.exim.example", with: "esmtp", id: "1f9AbC-0001Xy-Q2", tls: "false", auth: true, user: "jan@exim.example", time: "2018-04-21T03:01:32Z"}},
 		{"exim old version:cipher:bits",
 			"from mta.sender.example ([192.0.2.33]) by mx.exim.example with esmtps (TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256) (Exim 4.89) (envelope-from <a@sender.example>) id 1f9AbC-0001Xy-Q1; Sat, 21 Apr 2018 09:01:32 +0200",
 			wantHop{from: "mta.sender.example", rdns: "mta.sender.example", ip: "192.0.2.33", by: "mx.exim.example", with: "esmtps", id: "1f9AbC-0001Xy-Q1", tls: "true", tlsv: "TLSv1.2", cipher: "ECDHE-RSA-AES256-GCM-SHA384", time: "2018-04-21T07:01:32Z"}},
