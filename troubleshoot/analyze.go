@@ -185,7 +185,8 @@ func summarize(hops []Hop, date *time.Time) Summary {
 	if start == nil {
 		start = first
 	}
-	if start != nil && s.Delivered != nil {
+	// One timestamp alone (no Date header, one timed hop) is no delay.
+	if start != nil && s.Delivered != nil && start != s.Delivered {
 		d := s.Delivered.Sub(*start).Seconds()
 		s.TotalDelaySeconds = &d
 		s.DeliveredAfter = humanDuration(d)

@@ -59,17 +59,17 @@ func renderSummary(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
 	fmt.Fprintln(w, st.bold.Render(title))
 	for _, kv := range [][2]string{{"Subject", m.Subject}, {"From", m.From}, {"To", m.To}, {"Message-ID", m.MessageID}} {
 		if kv[1] != "" {
-			fmt.Fprintf(w, "  %-11s %s\n", kv[0]+":", esc(kv[1]))
+			fmt.Fprintf(w, "  %-12s %s\n", kv[0]+":", esc(kv[1]))
 		}
 	}
 	if s.Created != nil {
-		fmt.Fprintf(w, "  %-11s %s\n", "Created:", s.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
+		fmt.Fprintf(w, "  %-12s %s\n", "Created:", s.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	if s.Delivered != nil {
-		fmt.Fprintf(w, "  %-11s %s\n", "Delivered:", s.Delivered.UTC().Format("2006-01-02 15:04:05 UTC"))
+		fmt.Fprintf(w, "  %-12s %s\n", "Delivered:", s.Delivered.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	if s.DeliveredAfter != "" {
-		fmt.Fprintf(w, "  %-11s delivered after %s over %d hop(s)\n", "Total delay:", s.DeliveredAfter, s.Hops)
+		fmt.Fprintf(w, "  %-12s delivered after %s over %d hop(s)\n", "Total delay:", s.DeliveredAfter, s.Hops)
 	}
 }
 
