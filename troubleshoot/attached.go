@@ -61,7 +61,7 @@ func findAttached(fields []field, br *bufio.Reader, limit int64) ([]AttachedMess
 			switch {
 			case strings.HasPrefix(pmt, "multipart/"):
 				walk(pct, p, depth+1)
-			case pmt == "message/rfc822" || pmt == "message/global":
+			case pmt == "message/rfc822" || pmt == "message/global" || isEMLFile(pmt, p):
 				var r io.Reader = p
 				if strings.EqualFold(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")), "base64") {
 					r = base64.NewDecoder(base64.StdEncoding, p) // it skips CR and LF itself
@@ -105,4 +105,13 @@ func describeAttached(index int, raw []byte) AttachedMessage {
 		}
 	}
 	return am
+}
+
+// isEMLFile: some clients attach a saved message as a generic file named
+// *.eml instead of as message/rfc822.
+func isEMLFile(mediaType string, p *multipart.Part) bool {
+	if mediaType != "application/octet-stream" {
+		return false
+	}
+	return strings.HasSuffix(strings.ToLower(p.FileName()), ".eml")
 }

@@ -170,3 +170,18 @@ func TestSummaryDeliveredAfter(t *testing.T) {
 		}
 	}
 }
+
+// Some clients attach a saved message as a plain file named *.eml.
+func TestAnalyzeAttachedEMLFile(t *testing.T) {
+	in := "Subject: fw\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=\"x.eml\"\r\nContent-Disposition: attachment; filename=\"x.eml\"\r\n\r\n" +
+		"Received: from a.example (a.example [192.0.2.1]) by smtp.zivver.com with ESMTPS id Q; Tue, 14 Jan 2025 10:00:00 +0000\r\nSubject: inner\r\n\r\nbody\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Disposition: attachment; filename=\"x.bin\"\r\n\r\nSubject: not a message\r\n\r\n--b--\r\n"
+	a, err := Analyze(strings.NewReader(in), Options{ScanAttached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Attached) != 1 || a.Attached[0].Subject != "inner" || a.Attached[0].Hops != 1 {
+		t.Errorf("attached = %+v", a.Attached)
+	}
+}

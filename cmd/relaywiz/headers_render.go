@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
 )
@@ -105,18 +107,24 @@ func renderRoute(w io.Writer, st troubleStyles, hops []troubleshoot.Hop) {
 			mark = "  " + st.faint.Render("(local)")
 		}
 		from, by := esc(hopFrom(h)), esc(dashIfEmpty(h.By))
-		if len(from)+len(by)+9 <= 78 {
+		if lipgloss.Width(from)+lipgloss.Width(by)+lipgloss.Width(mark)+9 <= 78 {
 			fmt.Fprintf(w, "  %2d  %s → %s%s\n", h.Index, from, by, mark)
 		} else {
 			fmt.Fprintf(w, "  %2d  %s\n      → %s%s\n", h.Index, from, by, mark)
 		}
-		fmt.Fprintf(w, "      %s  %s  %s  %s\n", esc(dashIfEmpty(h.With)), hopTLS(st, h), hopTime(h), st.faint.Render(hopDelay(h)))
-		if bar := delayBar(h.DelayPercent); bar != "" {
-			share := fmt.Sprintf("%.0f%%", *h.DelayPercent)
-			if *h.DelayPercent > 0 && *h.DelayPercent < 1 {
-				share = "<1%"
+		// Exchange's cipher names make this line long: wrap it rather
+		// than let the terminal break it at column 80.
+		wrapIndented(w, "      ", "        ", strings.Join([]string{esc(dashIfEmpty(h.With)), hopTLS(st, h), hopTime(h)}, " · "))
+		if d := hopDelay(h); d != "" {
+			line := d
+			if h.DelayPercent != nil {
+				share := fmt.Sprintf("%.0f%%", *h.DelayPercent)
+				if *h.DelayPercent > 0 && *h.DelayPercent < 1 {
+					share = "<1%"
+				}
+				line = delayBar(h.DelayPercent) + " " + d + ", " + share + " of the total delay"
 			}
-			fmt.Fprintf(w, "      %s %s\n", st.faint.Render(bar), st.faint.Render(share+" of the total delay"))
+			fmt.Fprintf(w, "      %s\n", st.faint.Render(line))
 		}
 		if d := hopDetails(h); d != "" {
 			wrapIndented(w, "      ", "      ", st.faint.Render(d))
