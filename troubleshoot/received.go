@@ -203,8 +203,10 @@ func parseReceived(raw string) Hop {
 	// before "by", Exchange puts "version=TLS1_2" after "with").
 	for _, c := range allComments {
 		tc := strings.TrimSpace(c)
-		if strings.EqualFold(tc, "TLS") || strings.EqualFold(tc, "SSL") {
-			// Exchange 2007–2013: "with Microsoft SMTP Server (TLS) id 14.3…"
+		switch strings.ToLower(tc) {
+		case "tls", "ssl", "using tls", "using ssl":
+			// Exchange 2007–2013: "with Microsoft SMTP Server (TLS) id
+			// 14.3…"; Mimecast: "(Using TLS) by relay.mimecast.com"
 			statedTLS = true
 		}
 		if m := reEncrypted.FindStringSubmatch(tc); m != nil && !strings.EqualFold(m[1], "not") && !strings.EqualFold(m[1], "un") {

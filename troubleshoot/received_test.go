@@ -143,6 +143,11 @@ func TestReceivedLinesPerMTA(t *testing.T) {
 			"from unknown (HELO mta.sender.example) ([192.0.2.45]) by esa3.recipient.iphmx.example with ESMTP; 21 Apr 2018 03:01:41 +0000",
 			wantHop{from: "mta.sender.example", ip: "192.0.2.45", by: "esa3.recipient.iphmx.example", with: "ESMTP", tls: "false", time: "2018-04-21T03:01:41Z"}},
 
+		// --- Mimecast ---
+		{"mimecast (Using TLS)",
+			"from mail-db5eur03lp2051.outbound.protection.outlook.com (mail-db5eur03lp2051.outbound.protection.outlook.com [198.51.100.51]) (Using TLS) by relay.mimecast.example with ESMTP id mimecast-mta-7-a1B2c3D4e5F6g7H8-1; Tue, 14 Jan 2025 13:09:06 +0000",
+			wantHop{from: "mail-db5eur03lp2051.outbound.protection.outlook.com", rdns: "mail-db5eur03lp2051.outbound.protection.outlook.com", ip: "198.51.100.51", by: "relay.mimecast.example", with: "ESMTP", id: "mimecast-mta-7-a1B2c3D4e5F6g7H8-1", tls: "true", time: "2025-01-14T13:09:06Z"}},
+
 		// --- CommuniGate Pro ---
 		{"communigate [ip] (HELO)",
 			"from [192.0.2.61] (HELO mail.sender.example) by mail.cgp.example (CommuniGate Pro SMTP 6.3.7) with ESMTPS id 4412345 for anna@cgp.example; Sat, 21 Apr 2018 05:01:32 +0200",
