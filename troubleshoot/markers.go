@@ -178,16 +178,11 @@ func stripComments(s string) string {
 // isAntiLoopHeader recognises anti-loop headers by name. The CodeTwo guide
 // lets the admin pick any name ("e.g. X-AntiLoop-Smarthost"), so extra
 // names come from Options.AntiLoopHeaders.
-// dashUnderscore is built once: a Replacer compiles itself on first use,
-// and doing that per header field dominated the analysis of large blocks.
-var dashUnderscore = strings.NewReplacer("-", "", "_", "")
-
 func isAntiLoopHeader(key string, extra map[string]bool) bool {
 	if extra[key] {
 		return true
 	}
-	k := dashUnderscore.Replace(key)
-	return strings.Contains(k, "antiloop") || key == "x-loop" || key == "x-ms-exchange-transport-rules-loop"
+	return containsIgnoringDashes(key, "antiloop") || key == "x-loop" || key == "x-ms-exchange-transport-rules-loop"
 }
 
 func isProviderHeader(key string) bool {
@@ -264,4 +259,28 @@ func collectMarkers(fields []field, antiLoop map[string]bool) (Markers, []Label)
 		return strings.ToLower(m.Exchange[i].Name) < strings.ToLower(m.Exchange[j].Name)
 	})
 	return m, labels
+}
+
+// containsIgnoringDashes reports whether key holds word once '-' and '_'
+// are left out ("x-anti-loop", "x_antiloop"), without building the
+// shortened string: this runs for every field of the block.
+func containsIgnoringDashes(key, word string) bool {
+	for i := 0; i < len(key); i++ {
+		j, k := i, 0
+		for j < len(key) && k < len(word) {
+			switch {
+			case key[j] == '-' || key[j] == '_':
+				j++
+			case key[j] == word[k]:
+				j++
+				k++
+			default:
+				j = len(key) + 1
+			}
+		}
+		if k == len(word) {
+			return true
+		}
+	}
+	return false
 }

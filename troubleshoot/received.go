@@ -52,42 +52,46 @@ type token struct {
 	comment bool
 }
 
-// tokenize splits a Received value into words and parenthesised comments.
-// Unbalanced parentheses close at the end of input (fuzzed input must never
-// make it fail or loop).
+// tokenize splits a Received value into words and parenthesised comments
+// (a nested comment keeps its inner parentheses). Tokens are substrings of
+// s, so splitting allocates nothing per token. Unbalanced parentheses close
+// at the end of input (fuzzed input must never make it fail or loop).
 func tokenize(s string) []token {
 	var toks []token
-	var b strings.Builder
-	depth := 0
-	flush := func(comment bool) {
-		if b.Len() > 0 {
-			toks = append(toks, token{text: b.String(), comment: comment})
-			b.Reset()
-		}
-	}
-	for _, r := range s {
+	depth, start := 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r == '(':
+		case c == '(':
 			if depth == 0 {
-				flush(false)
-			} else {
-				b.WriteRune(r)
+				if start >= 0 {
+					toks = append(toks, token{text: s[start:i]})
+				}
+				start = i + 1
 			}
 			depth++
-		case r == ')' && depth > 0:
+		case c == ')' && depth > 0:
 			depth--
 			if depth == 0 {
-				flush(true)
-			} else {
-				b.WriteRune(r)
+				if i > start {
+					toks = append(toks, token{text: s[start:i], comment: true})
+				}
+				start = -1
 			}
-		case depth == 0 && (r == ' ' || r == '\t' || r == '\r' || r == '\n'):
-			flush(false)
+		case depth == 0 && (c == ' ' || c == '\t' || c == '\r' || c == '\n'):
+			if start >= 0 {
+				toks = append(toks, token{text: s[start:i]})
+				start = -1
+			}
 		default:
-			b.WriteRune(r)
+			if start < 0 {
+				start = i
+			}
 		}
 	}
-	flush(depth > 0)
+	if start >= 0 && start < len(s) {
+		toks = append(toks, token{text: s[start:], comment: depth > 0})
+	}
 	return toks
 }
 
@@ -201,29 +205,39 @@ func parseReceived(raw string) Hop {
 
 	// TLS evidence may sit in any comment (Postfix puts "using TLSv1.3"
 	// before "by", Exchange puts "version=TLS1_2" after "with").
+	// Each regexp runs only when a cheap substring test says it can match:
+	// a 300-hop block has over a thousand comments.
 	for _, c := range allComments {
 		tc := strings.TrimSpace(c)
-		switch strings.ToLower(tc) {
+		lc := strings.ToLower(tc)
+		switch lc {
 		case "tls", "ssl", "using tls", "using ssl":
 			// Exchange 2007–2013: "with Microsoft SMTP Server (TLS) id
 			// 14.3…"; Mimecast: "(Using TLS) by relay.mimecast.com"
 			statedTLS = true
 		}
-		if m := reEncrypted.FindStringSubmatch(tc); m != nil && !strings.EqualFold(m[1], "not") && !strings.EqualFold(m[1], "un") {
+		if !strings.HasSuffix(lc, "encrypted") {
+			// no qmail/qpsmtpd cipher comment
+		} else if m := reEncrypted.FindStringSubmatch(tc); m != nil && !strings.EqualFold(m[1], "not") && !strings.EqualFold(m[1], "un") {
 			// qmail TLS patch / qpsmtpd: "with (ECDHE-RSA-AES256-GCM-SHA384 encrypted) SMTP"
 			statedTLS = true
 			if h.Cipher == "" {
 				h.Cipher = m[1]
 			}
 		}
-		if h.TLSVersion == "" {
+		if h.TLSVersion == "" && (strings.Contains(lc, "tls") || strings.Contains(lc, "ssl")) {
 			if m := reVersion.FindStringSubmatch(c); m != nil {
 				h.TLSVersion = normTLSVersion(m[1])
 			}
 		}
 		if h.Cipher == "" {
-			if m := reCipherEq.FindStringSubmatch(c); m != nil {
+			if !strings.Contains(lc, "cipher") {
+				// no "cipher=" or "with cipher"
+			} else if m := reCipherEq.FindStringSubmatch(c); m != nil {
 				h.Cipher = m[1]
+			}
+			if h.Cipher != "" || !strings.Contains(tc, ":") {
+				// no Exim "TLSv1.2:CIPHER:bits"
 			} else if m := reExim.FindStringSubmatch(tc); m != nil {
 				h.TLSVersion = normTLSVersion(m[1])
 				h.Cipher = m[2]
@@ -259,6 +273,10 @@ func authentication(proto string, comments, words []string) (bool, string) {
 	auth := strings.HasSuffix(proto, "A") && (plainProtocols[proto] || tlsProtocols[proto])
 	user := ""
 	check := func(s string) {
+		ls := strings.ToLower(s)
+		if !strings.Contains(ls, "authenticated") && !strings.Contains(ls, "auth=") {
+			return
+		}
 		if m := reAuthWord.FindStringSubmatch(s); m != nil && m[1] == "" {
 			auth = true
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // wantHop is what one Received line must parse to. Every field is compared:
@@ -344,4 +345,62 @@ func TestAnalyzeHopCapMessage(t *testing.T) {
 	if len(a.Hops) != maxHops {
 		t.Errorf("%d hops kept", len(a.Hops))
 	}
+}
+
+// tokenizeByRunes is the first, rune-by-rune tokenizer: the reference the
+// allocation-free tokenize must agree with.
+func tokenizeByRunes(s string) []token {
+	var toks []token
+	var b strings.Builder
+	depth := 0
+	flush := func(comment bool) {
+		if b.Len() > 0 {
+			toks = append(toks, token{text: b.String(), comment: comment})
+			b.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case r == '(':
+			if depth == 0 {
+				flush(false)
+			} else {
+				b.WriteRune(r)
+			}
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+			if depth == 0 {
+				flush(true)
+			} else {
+				b.WriteRune(r)
+			}
+		case depth == 0 && (r == ' ' || r == '\t' || r == '\r' || r == '\n'):
+			flush(false)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	flush(depth > 0)
+	return toks
+}
+
+func FuzzTokenize(f *testing.F) {
+	for _, s := range []string{"from a (b [c]) by d", "((((x", "x (a (b) c) y", "()", " ( ) ", "a\t(b\nc)d", ")(", "é (ü) ß"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // the reference rewrites invalid bytes as U+FFFD
+		}
+		got, want := tokenize(s), tokenizeByRunes(s)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %v, want %v", s, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%q: %v, want %v", s, got, want)
+			}
+		}
+	})
 }
