@@ -62,17 +62,25 @@ func findAttached(fields []field, br *bufio.Reader, limit int64) ([]AttachedMess
 			case strings.HasPrefix(pmt, "multipart/"):
 				walk(pct, p, depth+1)
 			case pmt == "message/rfc822" || pmt == "message/global" || isEMLFile(pmt, p):
-				var r io.Reader = p
-				if strings.EqualFold(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")), "base64") {
-					r = base64.NewDecoder(base64.StdEncoding, p) // it skips CR and LF itself
-				}
-				raw, err := io.ReadAll(io.LimitReader(r, budget))
-				budget -= int64(len(raw))
-				if err != nil || len(raw) == 0 {
+				raw := readPart(p, &budget)
+				if len(raw) == 0 {
 					continue
 				}
 				list = append(list, describeAttached(len(list)+1, raw))
 				raws = append(raws, raw)
+			case isMsgFile(pmt, p):
+				// A saved Outlook item attached as a file: its transport
+				// headers are the message.
+				raw := readPart(p, &budget)
+				if !bytes.HasPrefix(raw, cfbMagic) {
+					continue
+				}
+				m, err := readMsg(raw)
+				if err != nil || m.headers == "" {
+					continue
+				}
+				list = append(list, describeAttached(len(list)+1, []byte(m.headers)))
+				raws = append(raws, []byte(m.headers))
 			}
 			if budget <= 0 {
 				return
@@ -114,4 +122,30 @@ func isEMLFile(mediaType string, p *multipart.Part) bool {
 		return false
 	}
 	return strings.HasSuffix(strings.ToLower(p.FileName()), ".eml")
+}
+
+// isMsgFile: an Outlook .msg attached as a file.
+func isMsgFile(mediaType string, p *multipart.Part) bool {
+	switch mediaType {
+	case "application/vnd.ms-outlook", "application/x-msg":
+		return true
+	case "application/octet-stream":
+		return strings.HasSuffix(strings.ToLower(p.FileName()), ".msg")
+	}
+	return false
+}
+
+// readPart returns a part's content, transfer decoding undone, within the
+// remaining budget.
+func readPart(p *multipart.Part, budget *int64) []byte {
+	var r io.Reader = p
+	if strings.EqualFold(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")), "base64") {
+		r = base64.NewDecoder(base64.StdEncoding, p) // it skips CR and LF itself
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, *budget))
+	*budget -= int64(len(raw))
+	if err != nil {
+		return nil
+	}
+	return raw
 }

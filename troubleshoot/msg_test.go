@@ -2,6 +2,7 @@ package troubleshoot
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -385,3 +386,29 @@ func TestMsgFixtureUpToDate(t *testing.T) {
 }
 
 var updateMsg = flag.Bool("update-msg", false, "rewrite testdata/secure-pams-onprem.msg")
+
+// A saved .msg attached to a ticket mail is offered like an attached .eml.
+func TestAnalyzeMsgAttachedToEML(t *testing.T) {
+	msg := readTestdata(t, "secure-pams-onprem.msg")
+	b64 := base64.StdEncoding.EncodeToString(msg)
+	var body strings.Builder
+	for len(b64) > 76 {
+		body.WriteString(b64[:76] + "\r\n")
+		b64 = b64[76:]
+	}
+	body.WriteString(b64 + "\r\n")
+	in := "Subject: ticket 4711\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee the attached message\r\n" +
+		"--b\r\nContent-Type: application/vnd.ms-outlook; name=\"Uitslag.msg\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"Uitslag.msg\"\r\n\r\n" +
+		body.String() + "--b--\r\n"
+	a, err := Analyze(strings.NewReader(in), Options{ScanAttached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Attached) != 1 || a.Attached[0].Hops != 4 || a.Attached[0].Subject != "Uitslag onderzoek" {
+		t.Fatalf("attached = %+v", a.Attached)
+	}
+	inner, err := Analyze(strings.NewReader(in), Options{Attached: 1})
+	if err != nil || secureString(inner.Verdict.Secure) != "true" {
+		t.Errorf("attached .msg: %v %v", err, inner.Verdict.Reasons)
+	}
+}
