@@ -307,9 +307,15 @@ func TestAnalyzePastedExim(t *testing.T) {
 
 func TestAnalyzeLoopDetails(t *testing.T) {
 	a := analyzeFile(t, "loop.eml", Options{})
+	// EXO → CodeTwo → EXO is CodeTwo's design (a round trip); EXO sending
+	// it to CodeTwo again over the same link is the loop.
 	r, ok := hasCode(a.Verdict, CodeLoop)
-	if !ok || r.Hop != 4 || !strings.Contains(r.Message, "DB5EUR03FT012") {
+	if !ok || r.Hop != 5 || !strings.Contains(r.Message, "DB5EUR03FT012") || !strings.Contains(r.Message, "smtp-in.eu.codetwo.online") {
 		t.Errorf("loop reason = %+v", r)
+	}
+	rt, ok := hasCode(a.Verdict, CodeRoundTrip)
+	if !ok || rt.Hop != 4 || rt.Severity != SevInfo || !strings.Contains(rt.Message, "handed it back") {
+		t.Errorf("round trip reason = %+v", rt)
 	}
 	slow, ok := hasCode(a.Verdict, CodeSlowHop)
 	if !ok || slow.Hop != 2 || !strings.Contains(slow.Message, "12m18s") {
@@ -440,7 +446,8 @@ func TestAnalyzeNoHeaders(t *testing.T) {
 func TestAnalyzeJSONShape(t *testing.T) {
 	a := analyzeFile(t, "no-received.eml", Options{})
 	b, top := jsonFields(t, a)
-	if len(top) != 4 || string(top["hops"]) != "[]" || string(top["labels"]) != "[]" {
+	if len(top) != 7 || string(top["hops"]) != "[]" || string(top["labels"]) != "[]" || string(top["antispam"]) != "[]" ||
+		string(top["input"]) != `"headers"` || top["summary"] == nil {
 		t.Errorf("top-level JSON = %s", b)
 	}
 	var v struct {

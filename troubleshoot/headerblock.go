@@ -2,6 +2,7 @@ package troubleshoot
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -36,25 +37,42 @@ type field struct {
 // read). It accepts CRLF and LF line ends, a leading mbox "From " line and
 // leading blank lines from pasted text; lines that are neither a field nor a
 // continuation are counted in ignored and skipped.
-func readHeaderBlock(r io.Reader, limit int64) (fields []field, ignored int, err error) {
+//
+// The caller bounds br (readInput wraps the input in a LimitedReader of
+// limit+1 bytes) so one endless line cannot exhaust memory.
+func readHeaderBlock(br *bufio.Reader, limit int64) (fields []field, ignored int, err error) {
 	if limit <= 0 {
 		limit = DefaultMaxHeaderBytes
 	}
-	br := bufio.NewReader(io.LimitReader(r, limit+1))
 	var read int64
 	first := true
-	// Continuation lines are collected and joined once per field: appending
-	// to the value string line by line would be quadratic on hostile input
-	// (a megabyte of one-character continuation lines).
-	var cont []string
-	flushCont := func() {
-		if len(cont) > 0 {
-			fields[len(fields)-1].Value += strings.Join(cont, "")
-			cont = cont[:0]
+	// The value of the field being read grows in one byte buffer and
+	// becomes a string once, when the next field starts: appending to a
+	// string per continuation line would be quadratic on hostile input (a
+	// megabyte of one-character continuation lines), and a string per line
+	// was most of the cost of a large block.
+	var val, long []byte
+	open := false
+	flush := func() {
+		if open {
+			fields[len(fields)-1].Value = string(val)
+			open = false
 		}
 	}
+	readLine := func() ([]byte, error) {
+		line, err := br.ReadSlice('\n')
+		if err != bufio.ErrBufferFull {
+			return line, err
+		}
+		long = append(long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = br.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		return long, err
+	}
 	for {
-		line, rerr := br.ReadString('\n')
+		line, rerr := readLine()
 		read += int64(len(line))
 		if read > limit {
 			return nil, 0, &TooLargeError{Limit: limit}
@@ -62,17 +80,18 @@ func readHeaderBlock(r io.Reader, limit int64) (fields []field, ignored int, err
 		if rerr != nil && rerr != io.EOF {
 			return nil, 0, fmt.Errorf("reading headers: %w", rerr)
 		}
-		line = strings.TrimRight(line, "\r\n")
+		line = bytes.TrimRight(line, "\r\n")
+		blank := len(bytes.TrimSpace(line)) == 0
 		switch {
-		case strings.TrimSpace(line) == "":
+		case blank:
 			if len(fields) > 0 {
-				flushCont()
+				flush()
 				// End of the header block. A whitespace-only line counts
 				// too: pasted text often carries trailing blanks.
 				return fields, ignored, nil
 			}
 			// leading blank lines of pasted text
-		case first && strings.HasPrefix(line, "From "):
+		case first && bytes.HasPrefix(line, []byte("From ")):
 			// mbox separator line, not a header
 		case line[0] == ' ' || line[0] == '\t':
 			if len(fields) == 0 {
@@ -80,19 +99,19 @@ func readHeaderBlock(r io.Reader, limit int64) (fields []field, ignored int, err
 				break
 			}
 			// RFC 5322 §2.2.3: unfolding removes the line break only.
-			cont = append(cont, line)
+			val = append(val, line...)
 		default:
 			name, value, ok := splitField(line)
 			if !ok {
 				ignored++
 				break
 			}
-			if len(fields) > 0 {
-				flushCont()
-			}
-			fields = append(fields, field{Name: name, Key: strings.ToLower(name), Value: value})
+			flush()
+			fields = append(fields, field{Name: name, Key: strings.ToLower(name)})
+			val = append(val[:0], value...)
+			open = true
 		}
-		first = first && strings.TrimSpace(line) == ""
+		first = first && blank
 		if rerr == io.EOF {
 			break
 		}
@@ -100,21 +119,21 @@ func readHeaderBlock(r io.Reader, limit int64) (fields []field, ignored int, err
 	if len(fields) == 0 {
 		return nil, ignored, ErrNoHeaders
 	}
-	flushCont()
+	flush()
 	return fields, ignored, nil
 }
 
 // splitField splits "Name: value". The name must be printable ASCII without
 // spaces or colons (RFC 5322 ftext).
-func splitField(line string) (name, value string, ok bool) {
-	i := strings.IndexByte(line, ':')
+func splitField(line []byte) (name string, value []byte, ok bool) {
+	i := bytes.IndexByte(line, ':')
 	if i <= 0 {
-		return "", "", false
+		return "", nil, false
 	}
 	for j := 0; j < i; j++ {
 		if c := line[j]; c < 33 || c > 126 {
-			return "", "", false
+			return "", nil, false
 		}
 	}
-	return line[:i], strings.TrimLeft(line[i+1:], " \t"), true
+	return string(line[:i]), bytes.TrimLeft(line[i+1:], " \t"), true
 }

@@ -182,8 +182,7 @@ func isAntiLoopHeader(key string, extra map[string]bool) bool {
 	if extra[key] {
 		return true
 	}
-	k := strings.NewReplacer("-", "", "_", "").Replace(key)
-	return strings.Contains(k, "antiloop") || key == "x-loop" || key == "x-ms-exchange-transport-rules-loop"
+	return containsIgnoringDashes(key, "antiloop") || key == "x-loop" || key == "x-ms-exchange-transport-rules-loop"
 }
 
 func isProviderHeader(key string) bool {
@@ -225,7 +224,7 @@ func collectMarkers(fields []field, antiLoop map[string]bool) (Markers, []Label)
 		case k == "message-id":
 			setOnce(&m.MessageID, strings.TrimSpace(f.Value))
 		case k == "date":
-			if t, ok := parseDate(f.Value); ok && m.Date == nil {
+			if t, _, ok := parseDate(f.Value); ok && m.Date == nil {
 				m.Date = &t
 			}
 		case k == "zivver-relay":
@@ -260,4 +259,28 @@ func collectMarkers(fields []field, antiLoop map[string]bool) (Markers, []Label)
 		return strings.ToLower(m.Exchange[i].Name) < strings.ToLower(m.Exchange[j].Name)
 	})
 	return m, labels
+}
+
+// containsIgnoringDashes reports whether key holds word once '-' and '_'
+// are left out ("x-anti-loop", "x_antiloop"), without building the
+// shortened string: this runs for every field of the block.
+func containsIgnoringDashes(key, word string) bool {
+	for i := 0; i < len(key); i++ {
+		j, k := i, 0
+		for j < len(key) && k < len(word) {
+			switch {
+			case key[j] == '-' || key[j] == '_':
+				j++
+			case key[j] == word[k]:
+				j++
+				k++
+			default:
+				j = len(key) + 1
+			}
+		}
+		if k == len(word) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,8 +1,6 @@
 package troubleshoot
 
 import (
-	"net"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -10,24 +8,40 @@ import (
 
 // Hop is one Received header: one MTA handing the message to the next.
 type Hop struct {
-	Index  int    `json:"index"`             // 1 = oldest
-	From   string `json:"from,omitempty"`    // name the sender announced (HELO/EHLO) or its address
-	FromIP string `json:"from_ip,omitempty"` // address the receiver saw, when recorded
-	By     string `json:"by,omitempty"`      // the receiving host
-	With   string `json:"with,omitempty"`    // protocol as written: ESMTPS, ESMTPSA, Microsoft SMTP Server, mapi …
+	Index int `json:"index"` // 1 = oldest
+	// From is the name the client announced (HELO/EHLO), or the address
+	// literal it announced; FromRDNS is the reverse-DNS name the receiver
+	// looked up, FromIP the address it saw. MTAs write these three in
+	// different places (Postfix: "from HELO (RDNS [IP])", Exim: "from RDNS
+	// ([IP] helo=HELO)", qmail and IronPort: "from RDNS (HELO HELO) (IP)").
+	From     string `json:"from,omitempty"`
+	FromRDNS string `json:"from_rdns,omitempty"`
+	FromIP   string `json:"from_ip,omitempty"`
+	By       string `json:"by,omitempty"`   // the receiving host
+	With     string `json:"with,omitempty"` // protocol as written: ESMTPS, ESMTPSA, Microsoft SMTP Server, mapi …
+	ID       string `json:"id,omitempty"`   // the receiver's queue or message id
+	For      string `json:"for,omitempty"`  // the envelope recipient, when recorded
+	Via      string `json:"via,omitempty"`  // Exchange Online's "via Frontend Transport" and similar
 	// TLS is true when the hop states encryption (ESMTPS/…S, a TLS version
-	// or cipher), false when it states a plaintext protocol (SMTP, ESMTP,
-	// ESMTPA, Exchange without version=), null when it does not say.
+	// or cipher, Exchange's "(TLS)", qmail's "(… encrypted)", IronPort's
+	// ESMTP/TLS/…), false when it states a plaintext protocol (SMTP, ESMTP,
+	// ESMTPA, Exchange with neither version= nor (TLS)), null when it does
+	// not say.
 	TLS           *bool      `json:"tls"`
 	TLSVersion    string     `json:"tls_version,omitempty"`
 	Cipher        string     `json:"cipher,omitempty"`
-	Authenticated bool       `json:"authenticated,omitempty"` // ESMTPA / ESMTPSA
+	Authenticated bool       `json:"authenticated,omitempty"` // ESMTPA / ESMTPSA, "(Authenticated sender: …)", "authenticated as …"
+	AuthUser      string     `json:"auth_user,omitempty"`     // the submitting user, when the hop names it
 	Time          *time.Time `json:"time,omitempty"`
+	// TimeZoneUnknown: the timestamp names a zone whose offset cannot be
+	// trusted (RFC 5322 §4.3 military letters, an unknown name); the time
+	// is read as UTC and delays around it are not reported as slow or skewed.
+	TimeZoneUnknown bool `json:"time_zone_unknown,omitempty"`
 	// DelaySeconds is the time since the previous hop (for the first hop:
 	// since the Date header); DelayPercent its share of the total.
 	DelaySeconds *float64 `json:"delay_seconds,omitempty"`
 	DelayPercent *float64 `json:"delay_percent,omitempty"`
-	Local        bool     `json:"local,omitempty"`    // inside one host: loopback, mapi, LMTP, from == by
+	Local        bool     `json:"local,omitempty"`    // inside one host: loopback client, mapi, LMTP, from == by, no from clause
 	Provider     bool     `json:"provider,omitempty"` // by or from matches a provider host pattern
 	Raw          string   `json:"raw"`
 }
@@ -38,42 +52,46 @@ type token struct {
 	comment bool
 }
 
-// tokenize splits a Received value into words and parenthesised comments.
-// Unbalanced parentheses close at the end of input (fuzzed input must never
-// make it fail or loop).
+// tokenize splits a Received value into words and parenthesised comments
+// (a nested comment keeps its inner parentheses). Tokens are substrings of
+// s, so splitting allocates nothing per token. Unbalanced parentheses close
+// at the end of input (fuzzed input must never make it fail or loop).
 func tokenize(s string) []token {
 	var toks []token
-	var b strings.Builder
-	depth := 0
-	flush := func(comment bool) {
-		if b.Len() > 0 {
-			toks = append(toks, token{text: b.String(), comment: comment})
-			b.Reset()
-		}
-	}
-	for _, r := range s {
+	depth, start := 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r == '(':
+		case c == '(':
 			if depth == 0 {
-				flush(false)
-			} else {
-				b.WriteRune(r)
+				if start >= 0 {
+					toks = append(toks, token{text: s[start:i]})
+				}
+				start = i + 1
 			}
 			depth++
-		case r == ')' && depth > 0:
+		case c == ')' && depth > 0:
 			depth--
 			if depth == 0 {
-				flush(true)
-			} else {
-				b.WriteRune(r)
+				if i > start {
+					toks = append(toks, token{text: s[start:i], comment: true})
+				}
+				start = -1
 			}
-		case depth == 0 && (r == ' ' || r == '\t' || r == '\r' || r == '\n'):
-			flush(false)
+		case depth == 0 && (c == ' ' || c == '\t' || c == '\r' || c == '\n'):
+			if start >= 0 {
+				toks = append(toks, token{text: s[start:i]})
+				start = -1
+			}
 		default:
-			b.WriteRune(r)
+			if start < 0 {
+				start = i
+			}
 		}
 	}
-	flush(depth > 0)
+	if start >= 0 && start < len(s) {
+		toks = append(toks, token{text: s[start:], comment: depth > 0})
+	}
 	return toks
 }
 
@@ -86,11 +104,12 @@ type clause struct {
 var receivedKeywords = map[string]bool{"from": true, "by": true, "via": true, "with": true, "id": true, "for": true}
 
 var (
-	reVersion     = regexp.MustCompile(`(?i)\b(?:version=|using\s+|\()?((?:TLS|SSL)v?\d(?:[._]\d)?)\b`)
-	reCipherEq    = regexp.MustCompile(`(?i)cipher[= ]\s*([A-Za-z0-9_\-]+)`)
-	reExim        = regexp.MustCompile(`(?i)^(TLS1\.\d|TLSv1\.\d|TLS1_\d):([A-Za-z0-9_\-]+)`)
-	reBracketIP   = regexp.MustCompile(`\[((?:IPv6:)?[0-9A-Fa-f:.]+)(?:%[A-Za-z0-9]+)?\]`)
-	reTrailingTZC = regexp.MustCompile(`\s*\([^()]*\)\s*$`)
+	reVersion   = regexp.MustCompile(`(?i)\b(?:version=|using\s+|\()?((?:TLS|SSL)v?\d(?:[._]\d)?)\b`)
+	reCipherEq  = regexp.MustCompile(`(?i)cipher[= ]\s*([A-Za-z0-9_\-]+)`)
+	reExim      = regexp.MustCompile(`(?i)^(TLS1\.\d|TLSv1\.\d|TLS1_\d):([A-Za-z0-9_\-]+)`)
+	reEncrypted = regexp.MustCompile(`(?i)^([A-Za-z0-9_\-]+)\s+encrypted$`)
+	reAuthWord  = regexp.MustCompile(`(?i)(?:^|\s)(not\s+)?authenticated(?:\s|:|$)`)
+	reAuthUser  = regexp.MustCompile(`(?i)(?:authenticated sender:|authenticated as|auth=|authenticated user)\s*<?([^\s>();,]+)`)
 )
 
 // Protocol names from RFC 3848 and the registry, plus what Exchange and
@@ -105,13 +124,18 @@ var (
 func parseReceived(raw string) Hop {
 	h := Hop{Raw: strings.TrimSpace(raw)}
 	body, date := splitDate(raw)
-	if t, ok := parseDate(date); ok {
-		h.Time = &t
+	if t, zoneKnown, ok := parseDate(date); ok {
+		h.Time, h.TimeZoneUnknown = &t, !zoneKnown
+	} else if b, t, zoneKnown, ok := trailingDate(body); ok {
+		// SendGrid and others write the date after the last clause
+		// without the ';' (RFC 5321 requires it, not everyone does).
+		body = b
+		h.Time, h.TimeZoneUnknown = &t, !zoneKnown
 	}
 
 	clauses := map[string]*clause{}
 	var current *clause
-	var allComments []string
+	var allComments, allWords []string
 	for _, tk := range tokenize(body) {
 		if tk.comment {
 			allComments = append(allComments, tk.text)
@@ -120,6 +144,7 @@ func parseReceived(raw string) Hop {
 			}
 			continue
 		}
+		allWords = append(allWords, tk.text)
 		if kw := strings.ToLower(tk.text); receivedKeywords[kw] {
 			if clauses[kw] == nil { // the first clause of a kind wins
 				clauses[kw] = &clause{}
@@ -135,68 +160,164 @@ func parseReceived(raw string) Hop {
 	}
 
 	if c := clauses["from"]; c != nil {
-		if len(c.words) > 0 {
-			h.From = cleanHost(c.words[0])
-		}
-		h.FromIP = firstIP(c.comments)
-		if h.FromIP == "" && net.ParseIP(strings.Trim(h.From, "[]")) != nil {
-			h.FromIP = strings.Trim(h.From, "[]")
-		}
+		h.From, h.FromRDNS, h.FromIP = parseFromClause(c)
 	}
 	if c := clauses["by"]; c != nil && len(c.words) > 0 {
 		h.By = cleanHost(c.words[0])
 	}
-	proto := ""
-	if c := clauses["with"]; c != nil && len(c.words) > 0 {
-		h.With = strings.Join(c.words, " ")
-		proto = strings.ToUpper(c.words[0])
+	if c := clauses["id"]; c != nil && len(c.words) > 0 {
+		h.ID = cleanValue(c.words[0])
 	}
-	h.Authenticated = strings.HasSuffix(proto, "A") && (plainProtocols[proto] || tlsProtocols[proto])
+	if c := clauses["for"]; c != nil && len(c.words) > 0 {
+		h.For = cleanValue(strings.Trim(c.words[0], "<>"))
+	}
+	if c := clauses["via"]; c != nil && len(c.words) > 0 {
+		h.Via = cleanValue(strings.Join(c.words, " "))
+	}
+	proto := ""
+	statedTLS := false
+	if c := clauses["with"]; c != nil && len(c.words) > 0 {
+		words := c.words
+		proto = strings.ToUpper(words[0])
+		// Cisco IronPort: "with ESMTP/TLS/ECDHE-RSA-AES256-GCM-SHA384".
+		if base, rest, ok := strings.Cut(words[0], "/"); ok {
+			proto = strings.ToUpper(base)
+			if tlsPart, cipher, _ := strings.Cut(rest, "/"); strings.EqualFold(tlsPart, "TLS") || strings.EqualFold(tlsPart, "SSL") {
+				statedTLS = true
+				h.Cipher = cleanValue(cipher)
+			}
+		}
+		// Exim: "with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384"; the
+		// cipher is kept in Cipher, not in the protocol name.
+		kept := words[:0:0]
+		for i := 0; i < len(words); i++ {
+			if strings.EqualFold(words[i], "tls") && i+1 < len(words) && i > 0 {
+				if h.Cipher == "" {
+					h.Cipher = cleanValue(words[i+1])
+				}
+				i++
+				continue
+			}
+			kept = append(kept, words[i])
+		}
+		h.With = cleanValue(strings.Join(kept, " "))
+	}
 
 	// TLS evidence may sit in any comment (Postfix puts "using TLSv1.3"
 	// before "by", Exchange puts "version=TLS1_2" after "with").
+	// Each regexp runs only when a cheap substring test says it can match:
+	// a 300-hop block has over a thousand comments.
 	for _, c := range allComments {
-		if h.TLSVersion == "" {
+		tc := strings.TrimSpace(c)
+		lc := strings.ToLower(tc)
+		switch lc {
+		case "tls", "ssl", "using tls", "using ssl":
+			// Exchange 2007–2013: "with Microsoft SMTP Server (TLS) id
+			// 14.3…"; Mimecast: "(Using TLS) by relay.mimecast.com"
+			statedTLS = true
+		}
+		if !strings.HasSuffix(lc, "encrypted") {
+			// no qmail/qpsmtpd cipher comment
+		} else if m := reEncrypted.FindStringSubmatch(tc); m != nil && !strings.EqualFold(m[1], "not") && !strings.EqualFold(m[1], "un") {
+			// qmail TLS patch / qpsmtpd: "with (ECDHE-RSA-AES256-GCM-SHA384 encrypted) SMTP"
+			statedTLS = true
+			if h.Cipher == "" {
+				h.Cipher = m[1]
+			}
+		}
+		if h.TLSVersion == "" && (strings.Contains(lc, "tls") || strings.Contains(lc, "ssl")) {
 			if m := reVersion.FindStringSubmatch(c); m != nil {
 				h.TLSVersion = normTLSVersion(m[1])
 			}
 		}
 		if h.Cipher == "" {
-			if m := reCipherEq.FindStringSubmatch(c); m != nil {
+			if !strings.Contains(lc, "cipher") {
+				// no "cipher=" or "with cipher"
+			} else if m := reCipherEq.FindStringSubmatch(c); m != nil {
 				h.Cipher = m[1]
-			} else if m := reExim.FindStringSubmatch(strings.TrimSpace(c)); m != nil {
+			}
+			if h.Cipher != "" || !strings.Contains(tc, ":") {
+				// no Exim "TLSv1.2:CIPHER:bits"
+			} else if m := reExim.FindStringSubmatch(tc); m != nil {
 				h.TLSVersion = normTLSVersion(m[1])
 				h.Cipher = m[2]
 			}
 		}
-		if strings.Contains(c, "Google Transport Security") && h.TLS == nil {
-			h.TLS = boolPtr(true)
-		}
-	}
-	// Exim writes "with esmtps tls TLS_AES_256_GCM_SHA384"
-	if c := clauses["with"]; c != nil && h.Cipher == "" {
-		for i, w := range c.words {
-			if strings.EqualFold(w, "tls") && i+1 < len(c.words) {
-				h.Cipher = c.words[i+1]
-			}
+		if strings.Contains(c, "Google Transport Security") {
+			statedTLS = true
 		}
 	}
 
 	switch {
-	case h.TLSVersion != "" || h.Cipher != "" || tlsProtocols[proto]:
+	case statedTLS || h.TLSVersion != "" || h.Cipher != "" || tlsProtocols[proto]:
 		h.TLS = boolPtr(true)
-	case h.TLS != nil:
 	case plainProtocols[proto]:
 		h.TLS = boolPtr(false)
 	case strings.HasPrefix(strings.ToLower(h.With), "microsoft smtp server"):
-		// Exchange records "(version=TLS1_2, cipher=…)" whenever the hop
-		// was encrypted, so its absence means plaintext.
+		// Exchange records "(version=TLS1_2, cipher=…)" (2016 and later)
+		// or "(TLS)" (2007–2013) whenever the hop was encrypted, so a
+		// Microsoft SMTP Server line with neither means plaintext.
 		h.TLS = boolPtr(false)
 	}
 
-	h.Local = localProtocols[proto] || isLoopback(h.From) || isLoopback(h.FromIP) || isLoopback(h.By) ||
-		(h.From != "" && strings.EqualFold(h.From, h.By))
+	h.Authenticated, h.AuthUser = authentication(proto, allComments, allWords)
+	h.Local = isLocalHop(h, proto, clauses["from"] != nil)
 	return h
+}
+
+// authentication reads submission evidence: the RFC 3848 "A" protocols
+// and the comments MTAs write for an authenticated client (Postfix
+// "(Authenticated sender: u)", Sendmail "(authenticated bits=0)", Exim and
+// others "authenticated as u").
+func authentication(proto string, comments, words []string) (bool, string) {
+	auth := strings.HasSuffix(proto, "A") && (plainProtocols[proto] || tlsProtocols[proto])
+	user := ""
+	check := func(s string) {
+		ls := strings.ToLower(s)
+		if !strings.Contains(ls, "authenticated") && !strings.Contains(ls, "auth=") {
+			return
+		}
+		if m := reAuthWord.FindStringSubmatch(s); m != nil && m[1] == "" {
+			auth = true
+		}
+		if m := reAuthUser.FindStringSubmatch(s); m != nil && user == "" {
+			user = cleanValue(m[1])
+		}
+	}
+	for _, c := range comments {
+		check(c)
+	}
+	for _, w := range words {
+		// Exim configurations append a bare "authenticated" clause
+		auth = auth || strings.EqualFold(w, "authenticated")
+	}
+	if user != "" {
+		auth = true
+	}
+	return auth, user
+}
+
+// isLocalHop: a hop that never crossed the network. The client address
+// decides when it is recorded: a client calling itself "localhost" from a
+// routable address is a remote client whose TLS state matters.
+func isLocalHop(h Hop, proto string, hasFrom bool) bool {
+	switch {
+	case localProtocols[proto]:
+		return true
+	case !hasFrom:
+		// Only the receiver's own injection has no from clause
+		// (Postfix "from userid", qmail "invoked by uid", Gmail's
+		// internal first hop).
+		return true
+	case h.FromIP != "" && isLoopback(h.FromIP):
+		return true
+	case h.From != "" && strings.EqualFold(h.From, h.By) && !isLoopback(h.From):
+		// one server's own services (Exchange frontend → backend)
+		return true
+	case h.FromIP == "":
+		return isLoopback(h.From) || isLoopback(h.FromRDNS)
+	}
+	return false
 }
 
 // splitDate splits at the last ';' outside comments: RFC 5322 puts the
@@ -223,33 +344,6 @@ func splitDate(s string) (body, date string) {
 	return s[:last], strings.TrimSpace(s[last+1:])
 }
 
-var dateLayouts = []string{
-	"Mon, 2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04:05 MST",
-	"2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04 -0700",
-	"Mon, 2 Jan 06 15:04:05 -0700",
-	"Mon Jan 2 15:04:05 2006",
-	time.RFC3339,
-}
-
-func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 200 {
-		return time.Time{}, false
-	}
-	if t, err := mail.ParseDate(s); err == nil {
-		return t, true
-	}
-	s = strings.Join(strings.Fields(reTrailingTZC.ReplaceAllString(s, "")), " ")
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
 func normTLSVersion(v string) string {
 	u := strings.ToUpper(strings.ReplaceAll(v, "_", "."))
 	u = strings.TrimPrefix(u, "TLSV")
@@ -260,48 +354,19 @@ func normTLSVersion(v string) string {
 	return "TLSv" + u
 }
 
-func cleanHost(s string) string {
-	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+// cleanValue trims a field value and refuses control characters (a NUL in
+// an id or protocol is junk, not data).
+func cleanValue(s string) string {
+	s = strings.TrimRight(strings.TrimSpace(s), ",;")
 	if len(s) > 255 {
 		s = s[:255]
 	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return ""
+		}
+	}
 	return s
-}
-
-func firstIP(comments []string) string {
-	for _, c := range comments {
-		if m := reBracketIP.FindStringSubmatch(c); m != nil {
-			ip := strings.TrimPrefix(m[1], "IPv6:")
-			if net.ParseIP(ip) != nil {
-				return ip
-			}
-		}
-		for _, f := range strings.Fields(c) {
-			f = strings.Trim(f, "[]")
-			if i := strings.IndexByte(f, '%'); i > 0 {
-				f = f[:i]
-			}
-			if net.ParseIP(f) != nil {
-				return f
-			}
-		}
-	}
-	return ""
-}
-
-func isLoopback(host string) bool {
-	h := strings.ToLower(strings.Trim(host, "[]"))
-	if i := strings.IndexByte(h, '%'); i > 0 {
-		h = h[:i]
-	}
-	if h == "" {
-		return false
-	}
-	if h == "localhost" || strings.HasPrefix(h, "localhost.") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 func boolPtr(b bool) *bool { return &b }

@@ -57,6 +57,9 @@ const (
 	CodeRuleFiredDirect   = "rule_fired_but_direct"
 	CodeNoProvider        = "no_provider_hop"
 	CodeLoop              = "loop"
+	CodeRoundTrip         = "round_trip"
+	CodeZoneUnknown       = "time_zone_unknown"
+	CodeAttached          = "attached_message"
 	CodeProviderRepeated  = "provider_reached_twice"
 	CodeSlowHop           = "slow_hop"
 	CodeClockSkew         = "clock_skew"
@@ -113,7 +116,7 @@ func findTriggers(a Analysis, opts Options) []trigger {
 // judge builds the verdict. The order of checks mirrors how a support
 // engineer reasons: did it pass the provider at all, was the hop into the
 // provider encrypted, then the side issues (loops, delays, auth results).
-func judge(a Analysis, provider hostMatcher, opts Options, truncated bool) Verdict {
+func judge(a Analysis, provider hostMatcher, opts Options, received int) Verdict {
 	var rs []Reason
 	add := func(sev Severity, code string, hop int, format string, args ...any) {
 		rs = append(rs, Reason{Severity: sev, Code: code, Hop: hop, Message: fmt.Sprintf(format, args...)})
@@ -123,17 +126,17 @@ func judge(a Analysis, provider hostMatcher, opts Options, truncated bool) Verdi
 	triggers := findTriggers(a, opts)
 	ruleFired := a.Markers.ZivverIgnoreSMTPRecipients != nil
 
-	if truncated {
-		add(SevWarn, CodeTooManyHops, 0, "more than %d Received headers: only the oldest %d were analysed; this many hops usually means a mail loop", maxHops, maxHops)
+	if received > maxHops {
+		add(SevWarn, CodeTooManyHops, 0, "%d Received headers, more than %d: only the newest %d (nearest the recipient) were analysed, the oldest %d were dropped, and hop 1 is the oldest one kept; this many hops usually means a mail loop", received, maxHops, maxHops, received-maxHops)
 	}
 
 	// Where does the message enter and leave the provider?
 	entry, exit := -1, -1
 	for i, h := range hops {
-		if entry < 0 && provider.match(h.By) && !provider.match(h.From) {
+		if entry < 0 && provider.match(h.By) && !matchFrom(provider, h) {
 			entry = i
 		}
-		if provider.match(h.From) && !provider.match(h.By) {
+		if matchFrom(provider, h) && !provider.match(h.By) {
 			exit = i
 		}
 	}
@@ -208,6 +211,9 @@ func judge(a Analysis, provider hostMatcher, opts Options, truncated bool) Verdi
 		add(SevInfo, CodeAntiLoop, 0, "anti-loop header %s: %s", f.Name, f.Value)
 	}
 	authReasons(a.Markers.Auth, add)
+	for _, am := range a.Attached {
+		add(SevInfo, CodeAttached, 0, "attached message %d (subject %q, from %s, %d Received headers): if that is the message to check, analyse it with --attached %d", am.Index, am.Subject, orUnknown(am.From), am.Hops, am.Index)
+	}
 
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Severity.rank() < rs[j].Severity.rank() })
 	if rs == nil {
@@ -218,34 +224,48 @@ func judge(a Analysis, provider hostMatcher, opts Options, truncated bool) Verdi
 
 type addFunc func(sev Severity, code string, hop int, format string, args ...any)
 
-// loopReasons reports a host that receives the message twice. Re-injection
-// through a local content filter (Postfix → amavis → Postfix) and
-// consecutive hops on one host are normal, so loopback hops are skipped and
-// repeats collapsed before counting.
+// loopReasons tells a loop from a round trip. A host that receives the
+// message twice is normal in several designs: a hybrid organisation routes
+// on-premises → Exchange Online → on-premises, CodeTwo and Custom Relay hand
+// the message back to Exchange Online to deliver, a mailing list re-sends
+// it, a content filter re-injects it. A loop is the same link (client →
+// receiver) used again, or one host receiving it three times.
 func loopReasons(hops []Hop, provider hostMatcher, add addFunc) {
-	seen := map[string]int{} // host → first hop index
+	visits := map[string][]hostVisit{}
+	links := map[string]int{} // "client→receiver" → first hop number
+	looped := map[string]bool{}
 	last := ""
 	providerVisits := 0
-	reported := map[string]bool{}
-	for _, h := range hops {
+	for i, h := range hops {
 		by := strings.ToLower(h.By)
-		if by == "" || isLoopback(by) || isLoopback(h.From) || isLoopback(h.FromIP) {
+		if by == "" || h.Local || isLoopback(by) {
 			continue
 		}
 		if by == last {
 			continue
 		}
 		last = by
-		if provider.match(by) && !provider.match(h.From) {
+		if provider.match(by) && !matchFrom(provider, h) {
 			providerVisits++
 		}
-		if first, ok := seen[by]; ok && !reported[by] {
-			reported[by] = true
-			add(SevWarn, CodeLoop, h.Index, "loop: %s received the message at hop %d and again at hop %d; check transport rules and connectors that send the message back (use an anti-loop header in the rule's exception)", h.By, first, h.Index)
-			continue
+		from := strings.ToLower(firstNonEmpty(h.FromRDNS, h.From, h.FromIP))
+		link := from + "→" + by
+		visits[by] = append(visits[by], hostVisit{i, from})
+		vs := visits[by]
+		switch first, seen := links[link]; {
+		case looped[by]:
+		case seen && from != "":
+			looped[by] = true
+			add(SevWarn, CodeLoop, h.Index, "loop: %s handed the message to %s at hop %d and again at hop %d; check transport rules and connectors that send the message back (use an anti-loop header in the rule's exception)", hopFromName(h), h.By, first, h.Index)
+		case len(vs) >= 3:
+			looped[by] = true
+			add(SevWarn, CodeLoop, h.Index, "loop: %s received the message %d times (hops %s); check transport rules and connectors that send the message back (use an anti-loop header in the rule's exception)", h.By, len(vs), visitList(hops, vs))
+		case len(vs) == 2:
+			p := hops[vs[0].hop]
+			add(SevInfo, CodeRoundTrip, h.Index, "the message passed %s twice: at hop %d from %s (with %s) and at hop %d from %s (with %s); %s", h.By, p.Index, hopFromName(p), orUnknown(p.With), h.Index, hopFromName(h), orUnknown(h.With), roundTripReason(hops[vs[0].hop+1:i], provider))
 		}
-		if _, ok := seen[by]; !ok {
-			seen[by] = h.Index
+		if _, seen := links[link]; !seen {
+			links[link] = h.Index
 		}
 	}
 	if providerVisits > 1 {
@@ -253,22 +273,83 @@ func loopReasons(hops []Hop, provider hostMatcher, add addFunc) {
 	}
 }
 
+type hostVisit struct {
+	hop  int // index into hops
+	from string
+}
+
+func visitList(hops []Hop, vs []hostVisit) string {
+	var parts []string
+	for _, v := range vs {
+		parts = append(parts, fmt.Sprint(hops[v.hop].Index))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// roundTripReason names the likely benign reason from the hops between
+// the two visits.
+func roundTripReason(between []Hop, provider hostMatcher) string {
+	viaProvider, viaEXO := false, false
+	for _, h := range between {
+		viaProvider = viaProvider || provider.match(h.By)
+		viaEXO = viaEXO || isExchangeOnline(h.By)
+	}
+	switch {
+	case viaProvider:
+		return "the provider handed it back to be delivered (the CodeTwo and Custom Relay design); not a loop unless the same link repeats"
+	case viaEXO:
+		return "a hybrid route (on-premises → Exchange Online → on-premises, or the reverse); not a loop unless the same link repeats"
+	}
+	return "likely a mailing list, forwarder or content filter sending it on again; not a loop unless the same link repeats"
+}
+
+// isExchangeOnline recognises Microsoft 365 transport hosts by name.
+func isExchangeOnline(host string) bool {
+	h := strings.ToLower(host)
+	return strings.HasSuffix(h, ".outlook.com") || strings.HasSuffix(h, ".exchangelabs.com") ||
+		strings.HasSuffix(h, ".outlook.office365.com") || strings.HasSuffix(h, ".microsoft.com")
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// hopFromName is the client as a person would name it in a sentence.
+func hopFromName(h Hop) string {
+	return orUnknown(firstNonEmpty(h.FromRDNS, h.From, h.FromIP))
+}
+
 func delayReasons(hops []Hop, slow time.Duration, add addFunc) {
 	if slow <= 0 {
 		slow = DefaultSlowHop
 	}
+	prevUnknown := false // the timestamp the delay is measured from
 	for _, h := range hops {
+		if h.Time == nil {
+			continue
+		}
+		unreliable := h.TimeZoneUnknown || prevUnknown
+		prevUnknown = h.TimeZoneUnknown
 		if h.DelaySeconds == nil {
 			continue
 		}
 		d := time.Duration(*h.DelaySeconds * float64(time.Second))
+		if unreliable && (d > slow || d < -2*time.Minute) {
+			add(SevInfo, CodeZoneUnknown, h.Index, "hop %d's delay (%s) is not judged: a timestamp next to it names no reliable time zone (RFC 5322 military letter, unknown name or none)", h.Index, d.Round(time.Second))
+			continue
+		}
 		switch {
 		case d > slow:
 			share := ""
 			if h.DelayPercent != nil {
 				share = fmt.Sprintf(", %.0f%% of the total", *h.DelayPercent)
 			}
-			add(SevWarn, CodeSlowHop, h.Index, "hop %d (%s → %s) took %s%s: a deferred rule, a queue retry after a 4xx from the next hop, or greylisting", h.Index, orUnknown(h.From), orUnknown(h.By), d.Round(time.Second), share)
+			add(SevWarn, CodeSlowHop, h.Index, "hop %d (%s → %s) took %s%s: a deferred rule, a queue retry after a 4xx from the next hop, or greylisting", h.Index, hopFromName(h), orUnknown(h.By), d.Round(time.Second), share)
 		case d < -2*time.Minute:
 			add(SevInfo, CodeClockSkew, h.Index, "hop %d is stamped %s before the previous one: the two hosts' clocks differ (delays around it are not reliable)", h.Index, (-d).Round(time.Second))
 		}

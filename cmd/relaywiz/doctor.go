@@ -407,11 +407,10 @@ func doctorHeaders(a *app, o doctorOptions) (src troubleshoot.HeadersSource, nam
 // holds no usable headers is bad input, a read failure a plain failure.
 func doctorHeadersError(err error, name string) error {
 	var ee *exitError
-	var tl *troubleshoot.TooLargeError
 	switch {
 	case errors.As(err, &ee):
 		return err // already says which flag
-	case errors.As(err, &tl), errors.Is(err, troubleshoot.ErrNoHeaders):
+	case troubleshoot.IsBadInput(err):
 		return usageErrorf("--headers %s: %v", name, err)
 	}
 	return withExit(exitFailure, fmt.Errorf("--headers %s: %w", name, err))

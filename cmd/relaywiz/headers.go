@@ -37,22 +37,30 @@ type headersOptions struct {
 	triggerSubjects []string
 	antiLoop        []string
 	slowHop         time.Duration
+	allHeaders      bool
+	attached        int
 }
 
 const headersLong = `Read the headers of a message as the recipient received it and tell whether
 it went out through the secure-mail provider's smart host — and if not, which
 link broke.
 
-Input: an .eml file, or the text from Outlook's "View > Message details"
-(Internet headers) pasted on stdin ("-" or no FILE). Only the header block is
-read (up to 1 MiB); folded headers, RFC 2047 encoded words and CRLF or LF line
-ends are handled. When pasting on a terminal, end with an empty line or Ctrl-D
-(Ctrl-Z then Enter on Windows).
+Input: an .eml file, an Outlook .msg file (its transport headers), or the
+text from Outlook's "View > Message details" (Internet headers) pasted on
+stdin ("-" or no FILE). The header block is read up to 1 MiB; folded headers,
+RFC 2047 encoded words and CRLF or LF line ends are handled. When pasting on a
+terminal, end with an empty line or Ctrl-D (Ctrl-Z then Enter on Windows).
+A message attached to the one given (forwarded as attachment, a message/rfc822
+part or an attached Outlook item) is listed; --attached N analyses it instead.
 
 It reports:
-  route     every Received hop oldest first: from, by, protocol (ESMTPS/ESMTPSA
-            = encrypted / encrypted+authenticated, ESMTP = plaintext), TLS
-            version and cipher when stated, time, delay and share of the total
+  summary   created, delivered, total delay ("delivered after …")
+  route     every Received hop oldest first: from (HELO name, reverse-DNS name,
+            address), by, protocol (ESMTPS/ESMTPSA = encrypted / encrypted+
+            authenticated, ESMTP = plaintext), TLS version and cipher when
+            stated, id/for/via, time, delay with a bar of its share of the total
+  antispam  Microsoft 365's X-Forefront-Antispam-Report / X-Microsoft-Antispam
+            decoded: SCL, BCL, PCL, SFV, CIP, CTRY, LANG, IPV, H, PTR, CAT …
   markers   zivver-relay (Zivver plugin), x-zivver-ignore-smtp-recipients (set
             by the Exchange rule: proves it fired), X-CS-Sensitivity
             (Cryptshare), msip_labels (each label GUID, enabled or not, and the
@@ -61,6 +69,7 @@ It reports:
   verdict   secure / NOT secure / cannot tell, with the reasons, most likely
             cause first: trigger present but delivered directly (the rule did
             not fire), hop into the provider without TLS, loops, slow hops
+  headers   with --all-headers: every header field in message order
 
 The provider is recognised by host name. Defaults: zivver.com (and below),
 any name containing "cryptshare" or "codetwo". --provider-host replaces them:
@@ -75,7 +84,8 @@ Exit status:
       trigger (pass --trigger-label/--trigger-subject to say what should
       have triggered)
   1   the input could not be read
-  64  bad input: unknown flag, unreadable FILE, no headers, more than 1 MiB`
+  64  bad input: unknown flag, unreadable FILE, no headers, more than 1 MiB,
+      a .msg without transport headers, no attached message N`
 
 const headersExample = `  # analyse a saved message
   relaywiz headers received.eml
@@ -85,6 +95,12 @@ const headersExample = `  # analyse a saved message
 
   # a Cryptshare gateway with its own name; machine-readable result
   relaywiz headers --provider-host cmg.example.org --json msg.eml
+
+  # a message saved from Outlook; every header as a table
+  relaywiz headers --all-headers received.msg
+
+  # the problem message was forwarded as an attachment
+  relaywiz headers --attached 1 forwarded.eml
 
   # this label must always go through the provider
   relaywiz headers --trigger-label 3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e msg.eml`
@@ -102,7 +118,9 @@ func newHeadersCmd(a *app) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.json, "json", false, `print {"hops":[…],"markers":{…},"labels":[…],"verdict":{"secure":true|false|null,"reasons":[…]}} only`)
+	f.BoolVar(&o.json, "json", false, `print {"input":…,"summary":{…},"hops":[…],"markers":{…},"labels":[…],"antispam":[…],"verdict":{"secure":true|false|null,"reasons":[…]}} only`)
+	f.BoolVar(&o.allHeaders, "all-headers", false, "also list every header field in message order (in --json: \"headers\")")
+	f.IntVar(&o.attached, "attached", 0, "analyse attached message `N` (listed in the report) instead of the outer message")
 	f.StringArrayVar(&o.providerHosts, "provider-host", nil, "host `PATTERN` of the provider's smart host (repeatable; default zivver.com, cryptshare, codetwo)")
 	f.StringArrayVar(&o.triggerLabels, "trigger-label", nil, "sensitivity label `GUID` that must route through the provider (repeatable)")
 	f.StringArrayVar(&o.triggerSubjects, "trigger-subject", nil, "subject `WORD` that must route through the provider (repeatable)")
@@ -120,6 +138,9 @@ func runHeaders(a *app, o headersOptions, args []string) error {
 	if o.slowHop <= 0 {
 		return usageErrorf("--slow-hop must be positive, got %s", o.slowHop)
 	}
+	if o.attached < 0 {
+		return usageErrorf("--attached must be 1 or more, got %d", o.attached)
+	}
 
 	in, name, closeIn, err := openHeadersInput(a, args)
 	if err != nil {
@@ -133,10 +154,14 @@ func runHeaders(a *app, o headersOptions, args []string) error {
 		TriggerSubjects: o.triggerSubjects,
 		AntiLoopHeaders: o.antiLoop,
 		SlowHop:         o.slowHop,
+		AllHeaders:      o.allHeaders,
+		Attached:        o.attached,
+		// A pasted header block ends at its empty line; reading on for
+		// attachments would wait for a body that never comes.
+		ScanAttached: !(name == "stdin" && a.stdinTTY),
 	})
-	var tooLarge *troubleshoot.TooLargeError
 	switch {
-	case errors.As(err, &tooLarge), errors.Is(err, troubleshoot.ErrNoHeaders):
+	case troubleshoot.IsBadInput(err):
 		return usageErrorf("%s: %v", name, err)
 	case err != nil:
 		return withExit(exitFailure, fmt.Errorf("%s: %w", name, err))
@@ -242,181 +267,6 @@ func (st troubleStyles) mark(sev troubleshoot.Severity) string {
 		return st.ok.Render("✓")
 	}
 	return st.faint.Render("·")
-}
-
-func renderHeaders(w io.Writer, st troubleStyles, an troubleshoot.Analysis) {
-	v := an.Verdict
-	switch {
-	case v.Secure == nil:
-		fmt.Fprintf(w, "%s %s\n", st.warn.Render("CANNOT TELL:"), "these headers do not show whether the message went out secured")
-	case *v.Secure:
-		fmt.Fprintf(w, "%s %s\n", st.ok.Render("SECURE:"), "the message passed the provider's smart host")
-	default:
-		fmt.Fprintf(w, "%s %s\n", st.fail.Render("NOT SECURE:"), "the message did not go out through the provider as it should")
-	}
-	for _, r := range v.Reasons {
-		wrapIndented(w, "  "+st.mark(r.Severity)+" ", "    ", r.Message)
-	}
-
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, st.bold.Render("Route (oldest hop first)"))
-	if len(an.Hops) == 0 {
-		fmt.Fprintln(w, "  no Received headers")
-	} else {
-		// Two lines per hop: Exchange Online host names are ~50 characters,
-		// too wide for a table in an 80-column console.
-		for _, h := range an.Hops {
-			mark := ""
-			switch {
-			case h.Provider:
-				mark = "  " + st.ok.Render("(provider)")
-			case h.Local:
-				mark = "  " + st.faint.Render("(local)")
-			}
-			from, by := hopFrom(h), termtext.Escape(dashIfEmpty(h.By))
-			if len(from)+len(by)+9 <= 78 {
-				fmt.Fprintf(w, "  %2d  %s → %s%s\n", h.Index, from, by, mark)
-			} else {
-				fmt.Fprintf(w, "  %2d  %s\n      → %s%s\n", h.Index, from, by, mark)
-			}
-			fmt.Fprintf(w, "      %s  %s  %s  %s\n", termtext.Escape(dashIfEmpty(h.With)), hopTLS(st, h), hopTime(h), st.faint.Render(hopDelay(h)))
-		}
-	}
-
-	m := an.Markers
-	var lines []string
-	addPtr := func(name string, p *string) {
-		if p != nil {
-			lines = append(lines, name+": "+*p)
-		}
-	}
-	addPtr("zivver-relay", m.ZivverRelay)
-	addPtr("x-zivver-ignore-smtp-recipients", m.ZivverIgnoreSMTPRecipients)
-	addPtr("X-CS-Sensitivity", m.CSSensitivity)
-	for _, f := range m.AntiLoop {
-		lines = append(lines, f.Name+": "+f.Value+"  (anti-loop)")
-	}
-	for _, f := range m.ProviderHeaders {
-		lines = append(lines, f.Name+": "+f.Value)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, st.bold.Render("Message"))
-	for _, kv := range [][2]string{{"Subject", m.Subject}, {"From", m.From}, {"To", m.To}} {
-		if kv[1] != "" {
-			fmt.Fprintf(w, "  %s: %s\n", kv[0], termtext.Escape(kv[1]))
-		}
-	}
-	if m.Date != nil {
-		fmt.Fprintf(w, "  Date: %s\n", m.Date.UTC().Format("2006-01-02 15:04:05 UTC"))
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, st.bold.Render("Routing markers"))
-	if len(lines) == 0 {
-		fmt.Fprintln(w, "  none (no zivver-relay, x-zivver-ignore-smtp-recipients, X-CS-Sensitivity or anti-loop header)")
-	}
-	for _, l := range lines {
-		fmt.Fprintln(w, "  "+termtext.Escape(l))
-	}
-
-	if len(an.Labels) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, st.bold.Render("Sensitivity labels (msip_labels)"))
-		for _, l := range an.Labels {
-			state := st.ok.Render("enabled ")
-			if !l.Enabled {
-				state = st.faint.Render("disabled")
-			}
-			name := l.Name
-			if name == "" {
-				name = "(no name)"
-			}
-			fmt.Fprintf(w, "  %s %s  %s\n", state, termtext.Escape(l.GUID), termtext.Escape(name))
-			fmt.Fprintf(w, "           rule text: %s\n", termtext.Escape(l.RuleText))
-		}
-	}
-	if len(m.Auth) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, st.bold.Render("Authentication results"))
-		for _, r := range m.Auth {
-			who := r.Header
-			if r.AuthServID != "" {
-				who += " (" + r.AuthServID + ")"
-			}
-			var parts []string
-			for _, kv := range [][2]string{{"spf", r.SPF}, {"dkim", r.DKIM}, {"dmarc", r.DMARC}, {"arc", r.ARC}, {"compauth", r.CompAuth}} {
-				if kv[1] != "" {
-					parts = append(parts, kv[0]+"="+kv[1])
-				}
-			}
-			fmt.Fprintf(w, "  %s: %s\n", termtext.Escape(who), termtext.Escape(strings.Join(parts, " ")))
-		}
-	}
-	if len(m.Exchange) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, st.bold.Render("Exchange routing hints"))
-		for _, f := range m.Exchange {
-			fmt.Fprintf(w, "  %s: %s\n", termtext.Escape(strings.TrimPrefix(f.Name, "X-MS-Exchange-Organization-")), termtext.Escape(f.Value))
-		}
-	}
-	if m.IgnoredLines > 0 {
-		fmt.Fprintf(w, "\n%s %d input line(s) were not headers and were skipped\n", st.faint.Render("note:"), m.IgnoredLines)
-	}
-}
-
-func hopFrom(h troubleshoot.Hop) string {
-	from := dashIfEmpty(h.From)
-	if h.FromIP != "" && h.FromIP != strings.Trim(h.From, "[]") {
-		from += " [" + h.FromIP + "]"
-	}
-	return termtext.Escape(from)
-}
-
-func hopTLS(st troubleStyles, h troubleshoot.Hop) string {
-	switch {
-	case h.TLS == nil:
-		return st.faint.Render("TLS not stated")
-	case !*h.TLS && h.Local:
-		return st.faint.Render("no TLS (local)")
-	case !*h.TLS:
-		return st.fail.Render("NO TLS")
-	}
-	s := "TLS"
-	if h.TLSVersion != "" {
-		s = h.TLSVersion
-	}
-	if h.Cipher != "" {
-		s += " " + h.Cipher
-	}
-	return st.ok.Render(termtext.Escape(s))
-}
-
-func hopTime(h troubleshoot.Hop) string {
-	if h.Time == nil {
-		return "time not parsed"
-	}
-	return h.Time.UTC().Format("at 15:04:05 UTC (Jan 2)")
-}
-
-func hopDelay(h troubleshoot.Hop) string {
-	if h.DelaySeconds == nil {
-		return ""
-	}
-	d := (time.Duration(*h.DelaySeconds * float64(time.Second))).Round(time.Second)
-	s := d.String()
-	if d >= 0 {
-		s = "+" + s
-	}
-	if h.DelayPercent != nil {
-		s += fmt.Sprintf(" (%.0f%% of total)", *h.DelayPercent)
-	}
-	return s
-}
-
-func dashIfEmpty(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // wrapIndented prints text wrapped at ~78 columns: first line after first,

@@ -83,7 +83,8 @@ func TestHeadersJSONContract(t *testing.T) {
 		for k := range doc {
 			keys = append(keys, k)
 		}
-		if len(doc) != 4 || doc["hops"] == nil || doc["markers"] == nil || doc["labels"] == nil || doc["verdict"] == nil {
+		if len(doc) != 7 || doc["hops"] == nil || doc["markers"] == nil || doc["labels"] == nil || doc["verdict"] == nil ||
+			doc["input"] == nil || doc["summary"] == nil || doc["antispam"] == nil {
 			t.Errorf("%s: top-level keys %v", c.file, keys)
 		}
 		var verdict map[string]json.RawMessage
