@@ -150,7 +150,7 @@ func routeOf(res exchange.Result, proven map[string]string) []RouteStep {
 			}
 			name, detail := hopName(h), hopDetail(h)
 			if h.Connector == "" {
-				detail = h.Why + "; " + detail
+				detail = strings.TrimSuffix(h.Why+"; "+detail, "; ")
 			}
 			ev := "modelled"
 			for _, host := range h.Hosts {
@@ -207,10 +207,9 @@ func hopDetail(h exchange.Hop) string {
 		parts = append(parts, h.Auth)
 	}
 	if h.Provider {
-		parts = append(parts, "the provider")
+		parts = append(parts, "the provider's host")
 	}
-	parts = append(parts, "for "+h.Recipient)
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, "; ") + " (for " + h.Recipient + ")"
 }
 
 // Exit is the command's exit status: 0 when every message is ok and no
