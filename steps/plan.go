@@ -303,6 +303,10 @@ func (p *plan) NeedsPatterns() bool {
 	return false
 }
 
+// HasRules: apply.ps1 creates transport rules (and checks the rules above
+// them).
+func (p *plan) HasRules() bool { return p.has(kindTransportRule) }
+
 // NeedsWildcard: the Cryptshare on-premises check for competing connectors.
 func (p *plan) NeedsWildcard() bool { return p.has(kindCheckOtherConnect) }
 
