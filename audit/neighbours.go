@@ -14,7 +14,7 @@ type Neighbour struct {
 	// unless the admin does something (the checklist and apply.ps1 say
 	// what); a stop-processing rule breaks it only for the mail it matches.
 	MayBreak bool
-	Add    func(org *exchange.Org, in steps.Inputs)
+	Add      func(org *exchange.Org, in steps.Inputs)
 }
 
 // Neighbour object names.

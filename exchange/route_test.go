@@ -66,10 +66,23 @@ func TestLowerCostWinsOnEqualMatch(t *testing.T) {
 	if h := r.Passes[0].Hops[0]; h.Connector != "B cheap" || !strings.Contains(h.Why, "lower cost") {
 		t.Fatalf("hop %+v, want the cost-1 connector", h)
 	}
-	// Equal match and equal cost: the model does not guess.
+	// Equal match and equal cost: which one Exchange takes is not
+	// documented. When both go out by MX the verdict is the same either
+	// way; when one of them is the provider's, the model does not guess.
 	dear.AddressSpaces = []string{"SMTP:*;1"}
 	o.SendConnectors = []SendConnector{dear, cheap}
-	wantVerdict(t, Simulate(o, msg("x"), zivver), VerdictUnknown)
+	r = Simulate(o, msg("x"), zivver)
+	wantVerdict(t, r, VerdictDirect)
+	if !strings.Contains(r.Passes[0].Hops[0].Why, "tied") {
+		t.Fatalf("why %q does not mention the tie", r.Passes[0].Hops[0].Why)
+	}
+	gw := zivverSend("SMTP:*;1")
+	o.SendConnectors = []SendConnector{dear, gw}
+	r = Simulate(o, msg("x"), zivver)
+	wantVerdict(t, r, VerdictUnknown)
+	if !strings.Contains(r.Reason, "ties with") {
+		t.Fatalf("reason %q", r.Reason)
+	}
 }
 
 // New-SendConnector.md, -AddressSpaces: "contoso.com", "SMTP:contoso.com",
