@@ -200,6 +200,9 @@ func tlsLevel(level string) string {
 // directly").
 func (o *Org) routeOnline(st *passState, addr, domain string, internal bool, p Provider) Hop {
 	if internal {
+		// Outbound connectors carry mail out of the organisation; a rule's
+		// RouteMessageOutboundConnector does not take internal recipients
+		// there (INFERRED: the cmdlet reference does not say either way).
 		return Hop{Recipient: addr, Kind: "internal", Why: fmt.Sprintf("%s is an accepted domain of the organisation", domain)}
 	}
 	if st.route != "" {
