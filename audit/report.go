@@ -102,8 +102,13 @@ func Run(opt Options) (Report, error) {
 func Audit(org *exchange.Org, in steps.Inputs, cases []Case, proven map[string]string) Report {
 	p := ProviderOf(in)
 	rep := Report{Platform: string(org.Platform), Scenario: string(in.Scenario)}
-	for _, c := range cases {
-		res := exchange.Simulate(org, c.Message, p)
+	msgs := make([]exchange.Message, len(cases))
+	for i, c := range cases {
+		msgs[i] = c.Message
+	}
+	results := exchange.SimulateAll(org, msgs, p)
+	for i, c := range cases {
+		res := results[i]
 		mr := MessageReport{
 			Label: c.Label, Intent: c.Intent, Verdict: string(res.Verdict), OK: c.Intent.Ok(res.Verdict),
 			Reason: res.Reason, Message: messageJSON(c.Message), result: res,
@@ -111,6 +116,11 @@ func Audit(org *exchange.Org, in steps.Inputs, cases []Case, proven map[string]s
 		if len(res.Passes) > 0 {
 			mr.entry = res.Passes[0].Entry
 		}
+		n := 0
+		for _, pass := range res.Passes {
+			n += len(pass.Rules)
+		}
+		mr.Rules = make([]RuleJSON, 0, n)
 		for i, pass := range res.Passes {
 			for _, r := range pass.Rules {
 				mr.Rules = append(mr.Rules, RuleJSON{Pass: i + 1, Name: r.Rule, Priority: r.Priority, Outcome: r.Outcome,
