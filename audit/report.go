@@ -90,9 +90,9 @@ func Run(opt Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	cases := DefaultCases(in)
+	cases := CasesFor(in, org)
 	for _, m := range opt.Messages {
-		cases = append(cases, Case{Label: "given with --message", Message: m, Intent: IntentOf(in, m)})
+		cases = append(cases, Case{Label: "given with --message", Message: m, Intent: IntentOf(in, org, m)})
 	}
 	return Audit(org, in, cases, opt.Proven), nil
 }
