@@ -111,7 +111,9 @@ func TestFindingsNameTheObject(t *testing.T) {
 		{"rule-disabled", func(o *exchange.Org) { o.TransportRules[0].State = "Disabled" }},
 		{"rule-audit-mode", func(o *exchange.Org) { o.TransportRules[0].Mode = "Audit" }},
 		{"route-connector-missing", func(o *exchange.Org) { o.OutboundConnectors[0].Enabled = false }},
-		{"rule-not-matched", func(o *exchange.Org) { o.TransportRules[0].Conditions["HeaderMatchesMessageHeader"] = []string{"zivver-relais"} }},
+		{"rule-not-matched", func(o *exchange.Org) {
+			o.TransportRules[0].Conditions["HeaderMatchesMessageHeader"] = []string{"zivver-relais"}
+		}},
 		{"connector-catches-untriggered", func(o *exchange.Org) {
 			o.OutboundConnectors[0].IsTransportRuleScoped = false
 			o.OutboundConnectors[0].RecipientDomains = []string{"*"}
