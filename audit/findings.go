@@ -56,7 +56,18 @@ func findings(org *exchange.Org, in steps.Inputs, msgs []MessageReport) []Findin
 				Fix:     "add the exception 'The recipient is located: Inside the organization' (-ExceptIfSentToScope InOrganization) to the rule, or accept that internal mail with the trigger goes through the provider"})
 		}
 	}
-	// Routes that work but could be stronger.
+	// Routes that work but could be stronger, or rest on inferred behaviour.
+	for _, m := range msgs {
+		if m.OK && m.Intent == IntentProvider {
+			for _, r := range m.result.Passes[0].Rules {
+				if r.Fired() && r.Inferred && strings.Contains(r.Why, "UNVERIFIED") {
+					add(Finding{Severity: "info", Code: "words-unverified", Object: r.Rule,
+						Message: fmt.Sprintf("rule %q matches the label by word matching inside the msip_labels header, which Microsoft does not document for tokens with _ and =", r.Rule),
+						Fix:     "send a labelled test message (Exchange Online: Test-Message, or the final test in checklist.md) and check in message trace that the rule fired"})
+				}
+			}
+		}
+	}
 	for _, m := range msgs {
 		for _, pass := range m.result.Passes[:min(1, len(m.result.Passes))] {
 			for _, h := range pass.Hops {

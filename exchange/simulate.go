@@ -268,6 +268,13 @@ func (o *Org) runRules(st *passState) []RuleTrace {
 				t.Inferred = true
 			default:
 				t.Outcome = OutcomeFired
+				if unverifiedWords(r) {
+					// Whether Words match across "_" and "=" inside a token
+					// (MSIP_Label_<GUID>_Enabled=True in msip_labels) is not
+					// documented; the model says yes, and says it is unsure.
+					t.Inferred = true
+					t.Why += " (UNVERIFIED: word matching across _ and = inside one token)"
+				}
 				o.applyActions(st, r, &t)
 				if r.StopRuleProcessing && t.Outcome == OutcomeFired {
 					stopped = r.Name
@@ -378,4 +385,13 @@ func (o *Org) outbound(name string) (OutboundConnector, bool) {
 		}
 	}
 	return OutboundConnector{}, false
+}
+
+func unverifiedWords(r TransportRule) bool {
+	for _, w := range r.Conditions.Get("HeaderContainsWords") {
+		if strings.ContainsAny(w, "_=") {
+			return true
+		}
+	}
+	return false
 }
