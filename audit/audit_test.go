@@ -174,7 +174,7 @@ func TestProvenHopsAreMarked(t *testing.T) {
 	if got := strings.Join(marks, " "); got != "rule=modelled connector=modelled hop=proven" {
 		t.Fatalf("marks %s", got)
 	}
-	if pic := Picture(rep.Messages[0]); !strings.Contains(pic, "proven") || !strings.Contains(pic, "relaywiz check passed") {
+	if pic := Picture(rep.Messages[0]); !strings.Contains(pic, "proven") || !strings.Contains(pic, "proven: relaywiz") {
 		t.Fatalf("picture:\n%s", pic)
 	}
 	rep, _ = Run(Options{Inputs: in})
