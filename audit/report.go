@@ -131,6 +131,18 @@ func Audit(org *exchange.Org, in steps.Inputs, cases []Case, proven map[string]s
 		rep.Messages = append(rep.Messages, mr)
 	}
 	rep.Findings = findings(org, in, rep.Messages)
+	// JSON lists are lists, even when empty.
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	if rep.Messages == nil {
+		rep.Messages = []MessageReport{}
+	}
+	for i := range rep.Messages {
+		if rep.Messages[i].Route == nil {
+			rep.Messages[i].Route = []RouteStep{}
+		}
+	}
 	return rep
 }
 
