@@ -47,7 +47,7 @@ func findings(org *exchange.Org, in steps.Inputs, msgs []MessageReport) []Findin
 		}
 		switch m.Intent {
 		case IntentProvider:
-			add(whyNotProvider(org, m, ours))
+			add(whyNotProvider(org, in, m, ours))
 		case IntentNotProvider:
 			add(whyProvider(m, ours))
 		case IntentInternal:
@@ -109,7 +109,7 @@ func isOurs(ours []string, name string) bool {
 
 // whyNotProvider: a triggered message that does not reach the provider.
 // The causes are tried in the order they explain the most.
-func whyNotProvider(org *exchange.Org, m MessageReport, ours []string) Finding {
+func whyNotProvider(org *exchange.Org, in steps.Inputs, m MessageReport, ours []string) Finding {
 	res := m.result
 	pass := res.Passes[0]
 	stopper := ""
@@ -126,9 +126,14 @@ func whyNotProvider(org *exchange.Org, m MessageReport, ours []string) Finding {
 		switch r.Outcome {
 		case exchange.OutcomeNotReached:
 			if stopper != "" {
+				fix := fmt.Sprintf("run rule %q before %q (relaywiz steps --priority %d, or move it up in the admin centre), or switch off 'Stop processing more rules' on %q", r.Rule, stopper, ruleIndex(pass, stopper), stopper)
+				if !isOurs(steps.PlannedRules(in), r.Rule) {
+					// The add-on's own rule: relaywiz does not place it.
+					fix = fmt.Sprintf("move the add-on's rule %q to the top of the list (priority 0, as the add-on requires), or switch off 'Stop processing more rules' on %q", r.Rule, stopper)
+				}
 				return Finding{Severity: "fail", Code: "stop-rule-above", Object: stopper,
 					Message: fmt.Sprintf("%s: rule %q stops processing more rules and matches this message first, so %q never sees it; the message ends as %s", m.Label, stopper, r.Rule, res.Verdict),
-					Fix:     fmt.Sprintf("run rule %q before %q (relaywiz steps --priority %d, or move it up in the admin centre), or switch off 'Stop processing more rules' on %q", r.Rule, stopper, ruleIndex(pass, stopper), stopper)}
+					Fix:     fix}
 			}
 		case exchange.OutcomeDisabled:
 			return Finding{Severity: "fail", Code: "rule-disabled", Object: r.Rule,
