@@ -112,13 +112,8 @@ func returnOf(o *Org, hops []Hop) (backHop, *Return) {
 
 func passRouteRule(p Pass) string {
 	for _, h := range p.Hops {
-		if strings.HasPrefix(h.Why, "rule ") {
-			if i := strings.Index(h.Why[5:], "\""); i >= 0 {
-				rest := h.Why[5+i+1:]
-				if j := strings.Index(rest, "\""); j >= 0 {
-					return rest[:j]
-				}
-			}
+		if h.Rule != "" {
+			return h.Rule
 		}
 	}
 	return ""
