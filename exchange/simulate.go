@@ -43,16 +43,19 @@ func (o *Org) simulate(rules []preparedRule, m Message, p Provider) Result {
 	used := map[string]string{} // connector -> rule that sent it there
 	entry := entryName(o, m)
 	msg := m.Clone()
-	for n := 0; n < maxPasses; n++ {
+	settled := false // the message left for good, stayed inside or stopped
+	for n := 0; n < maxPasses && !settled; n++ {
 		pass := o.runPass(rules, msg, p)
 		pass.Entry = entry
 		res.Passes = append(res.Passes, pass)
 		if pass.Outcome == VerdictUnknown || pass.Outcome == VerdictUndeliverable {
+			settled = true
 			break
 		}
 		// Which services hand this pass's copies back?
 		back, ret := returnOf(o, pass.Hops)
 		if ret == nil {
+			settled = true
 			break
 		}
 		if rule, seen := used[strings.ToLower(back.Connector)]; seen {
@@ -78,7 +81,7 @@ func (o *Org) simulate(rules []preparedRule, m Message, p Provider) Result {
 			entry += fmt.Sprintf(" (inbound connector %q)", ret.Inbound)
 		}
 	}
-	if len(res.Passes) == maxPasses {
+	if !settled {
 		res.Verdict, res.Reason = VerdictLoop, fmt.Sprintf("the message keeps coming back (%d passes)", maxPasses)
 		return res
 	}
