@@ -184,3 +184,21 @@ func TestProvenHopsAreMarked(t *testing.T) {
 		}
 	}
 }
+
+// A message larger than the provider connector's limit is named as such,
+// with the connector and the fix.
+func TestTooLargeForTheConnector(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnPrem) // 50 MB, the manual's limit
+	m, err := ParseMessage("to=p@example.org header='zivver-relay: zivver-message-info' size=60MB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(Options{Inputs: in, Messages: []exchange.Message{m}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Findings[0]
+	if rep.Exit() != 1 || f.Code != "too-large" || f.Object != "Zivver PAMS" || !strings.Contains(f.Fix, "MaxMessageSize") {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+}

@@ -168,6 +168,10 @@ func whyNotProvider(org *exchange.Org, in steps.Inputs, m MessageReport, ours []
 			continue
 		}
 		switch {
+		case h.Kind == "none" && strings.Contains(h.Why, "MaxMessageSize"):
+			return Finding{Severity: "fail", Code: "too-large", Object: h.Connector,
+				Message: fmt.Sprintf("%s: %s", m.Label, h.Why),
+				Fix:     fmt.Sprintf("raise the limit (Set-SendConnector -Identity '%s' -MaxMessageSize, and the organisation's Get-TransportConfig limits), within what the provider accepts, or send it smaller; Base64 makes attachments about a third larger", h.Connector)}
 		case h.Kind == "none":
 			return Finding{Severity: "fail", Code: "no-route", Object: h.Recipient,
 				Message: fmt.Sprintf("%s: %s", m.Label, h.Why), Fix: "create a send connector whose address space is the placeholder domain, pointing to the provider's smart host"}

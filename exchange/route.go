@@ -130,6 +130,13 @@ func (o *Org) routeOnPrem(st *passState, addr, domain string, p Provider) Hop {
 	}
 	h := sendHop(addr, win.conn, p)
 	h.Why, h.Inferred = why, inferred
+	// New-SendConnector.md, -MaxMessageSize: "the maximum size of a
+	// message that can pass through a connector". A larger message is
+	// returned to the sender (5.3.4), not sent another way.
+	if limit, ok := ParseSize(win.conn.MaxMessageSize); ok && st.msg.SizeBytes > limit {
+		return Hop{Recipient: addr, Kind: "none", Connector: win.conn.Name,
+			Why: fmt.Sprintf("%s; but the message (%d bytes) is larger than the connector's MaxMessageSize %s: returned to the sender (5.3.4)", why, st.msg.SizeBytes, win.conn.MaxMessageSize)}
+	}
 	return h
 }
 
