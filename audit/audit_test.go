@@ -202,3 +202,17 @@ func TestTooLargeForTheConnector(t *testing.T) {
 		t.Fatalf("findings %+v", rep.Findings)
 	}
 }
+
+// --message is user input: any text parses or is refused, never panics,
+// and a parsed message always has a recipient.
+func FuzzParseMessage(f *testing.F) {
+	for _, s := range []string{"to=a@b.example", "from=x to=a@b.example,c@d.example subject='a b' header='X: y'", "to='", "header=x", "size=10MB to=a@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		m, err := ParseMessage(spec)
+		if err == nil && len(m.To) == 0 {
+			t.Fatalf("%q parsed without a recipient", spec)
+		}
+	})
+}

@@ -34,7 +34,8 @@ func tri(b bool) Tri {
 	return False
 }
 
-// text builds a predicate that looks at some texts of the message.
+// words builds a Words predicate over some texts of the message; patterns
+// the same for Patterns.
 func words(what string, texts func(c evalCtx) []string) predicate {
 	return predicate{
 		eval: func(c evalCtx, v, _ []string) Tri { return tri(anyWord(texts(c), v)) },
