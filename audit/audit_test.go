@@ -216,3 +216,34 @@ func FuzzParseMessage(f *testing.F) {
 		}
 	})
 }
+
+// Cryptshare's M365 guide: the gateway's IP on the connection filter's
+// allow list. The plan adds it; an organisation without it gets a warning
+// naming the policy.
+func TestCryptshareAllowList(t *testing.T) {
+	in := steps.Defaults(steps.CryptshareOnline)
+	in.GatewayIP = "203.0.113.25"
+	org, err := Build(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range Audit(org, in, CasesFor(in, org), nil).Findings {
+		if f.Code == "allow-list-missing" {
+			t.Fatalf("the plan adds the IP, yet: %+v", f)
+		}
+	}
+	org.ConnectionFilter[0].IPAllowList = []string{"203.0.113.0/24"}
+	for _, f := range Audit(org, in, CasesFor(in, org), nil).Findings {
+		if f.Code == "allow-list-missing" {
+			t.Fatalf("a CIDR entry covers the gateway, yet: %+v", f)
+		}
+	}
+	org.ConnectionFilter[0].IPAllowList = nil
+	found := false
+	for _, f := range Audit(org, in, CasesFor(in, org), nil).Findings {
+		found = found || f.Code == "allow-list-missing" && f.Object == "Default" && f.Severity == "warn"
+	}
+	if !found {
+		t.Fatal("no allow-list warning")
+	}
+}

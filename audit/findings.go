@@ -84,8 +84,31 @@ func findings(org *exchange.Org, in steps.Inputs, msgs []MessageReport) []Findin
 			}
 		}
 	}
+	// Cryptshare's M365 guide: the gateway's mail back into Microsoft 365
+	// must always be accepted (its SPF/DKIM/DMARC results soft-fail), so its
+	// IP belongs on the connection filter's allow list.
+	if in.Scenario == steps.CryptshareOnline && in.GatewayIP != "" && !allowListed(org, in.GatewayIP) {
+		name := "Default"
+		if len(org.ConnectionFilter) > 0 {
+			name = org.ConnectionFilter[0].Name
+		}
+		add(Finding{Severity: "warn", Code: "allow-list-missing", Object: name,
+			Message: fmt.Sprintf("the connection filter policy %q does not allow %s: mail coming back from the gateway may be filtered as spam", name, in.GatewayIP),
+			Fix:     fmt.Sprintf("Set-HostedConnectionFilterPolicy -Identity '%s' -IPAllowList @{Add='%s'}", name, in.GatewayIP)})
+	}
 	sortFindings(out)
 	return out
+}
+
+func allowListed(org *exchange.Org, ip string) bool {
+	for _, p := range org.ConnectionFilter {
+		for _, e := range p.IPAllowList {
+			if ok, err := exchange.IPInRanges(ip, []string{e}); err == nil && ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // expectedRules are the rules that should send triggered mail on its way:

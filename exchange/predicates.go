@@ -272,6 +272,11 @@ func (o *Org) fromInside(m *Message) bool {
 	return false
 }
 
+// IPInRanges reports whether ip is in one of the ranges, in the forms
+// SenderIpRanges and the connection filter's IPAllowList accept: single
+// addresses, a-b ranges and CIDR blocks.
+func IPInRanges(ip string, ranges []string) (bool, error) { return ipInRanges(ip, ranges) }
+
 // ipInRanges reads single addresses, a-b ranges and CIDR blocks, the forms
 // SenderIpRanges accepts.
 func ipInRanges(ip string, ranges []string) (bool, error) {
