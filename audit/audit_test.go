@@ -247,3 +247,20 @@ func TestCryptshareAllowList(t *testing.T) {
 		t.Fatal("no allow-list warning")
 	}
 }
+
+// The review's dangerous drift: an extra SMTP:* on the provider's send
+// connector sends all outside mail to the provider. The audit catches it
+// and names the connector.
+func TestExtraWildcardOnTheProviderConnector(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnPrem)
+	org, err := Build(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.SendConnectors[0].AddressSpaces = append(org.SendConnectors[0].AddressSpaces, "SMTP:*;1")
+	rep := Audit(org, in, CasesFor(in, org), nil)
+	f := rep.Findings[0]
+	if rep.Exit() != 1 || f.Code != "connector-catches-untriggered" || f.Object != "Zivver PAMS" {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+}
