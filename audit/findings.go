@@ -203,8 +203,12 @@ func whyNotProvider(org *exchange.Org, in steps.Inputs, m MessageReport, ours []
 				Message: fmt.Sprintf("%s: %s", m.Label, h.Why),
 				Fix:     "disable the competing connector (relaywiz steps --connector NAME switches it off) or give it a higher cost"}
 		case h.Connector != "":
+			how := "not the provider's"
+			if h.MX {
+				how = "and delivers it by DNS/MX: it goes out unsecured"
+			}
 			return Finding{Severity: "fail", Code: "other-connector", Object: h.Connector,
-				Message: fmt.Sprintf("%s: connector %q takes it (%s), not the provider's", m.Label, h.Connector, h.Why),
+				Message: fmt.Sprintf("%s: connector %q takes it (%s), %s", m.Label, h.Connector, h.Why, how),
 				Fix:     fmt.Sprintf("make the provider's connector the most specific match (or the cheaper one), or narrow %q's address space", h.Connector)}
 		default:
 			return Finding{Severity: "fail", Code: "direct-by-mx", Object: h.Recipient,
