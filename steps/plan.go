@@ -126,6 +126,9 @@ type object struct {
 	// Transport rules.
 	Priority      int    // PriorityAuto or a fixed value
 	BelowRule     *psVar // place right below this rule (codetwo add-on)
+	// StopExempt is a rule above that may stop processing without hiding
+	// this one (the add-on's rule: its stop applies only to the first pass).
+	StopExempt *psVar
 	BelowOffset   int
 	AboveRule     *psVar // must have a higher priority than this rule
 	PatternsFrom  *psVar // copy this connector's recipient domains as patterns
