@@ -124,11 +124,11 @@ type object struct {
 	// too so that an object under another name is found.
 	Unique *psVar
 	// Transport rules.
-	Priority      int    // PriorityAuto or a fixed value
-	BelowRule     *psVar // place right below this rule (codetwo add-on)
+	Priority  int    // PriorityAuto or a fixed value
+	BelowRule *psVar // place right below this rule (codetwo add-on)
 	// StopExempt is a rule above that may stop processing without hiding
 	// this one (the add-on's rule: its stop applies only to the first pass).
-	StopExempt *psVar
+	StopExempt    *psVar
 	BelowOffset   int
 	AboveRule     *psVar // must have a higher priority than this rule
 	PatternsFrom  *psVar // copy this connector's recipient domains as patterns
