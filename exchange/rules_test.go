@@ -292,3 +292,23 @@ func TestExternalRelayDomainIsOutside(t *testing.T) {
 		}
 	}
 }
+
+// Get-TransportRule lists switches it does not use as False: such a switch
+// is not in use, neither a condition the model does not know nor an
+// action (a rule that "deletes" with DeleteMessage False deletes nothing).
+func TestFalseSwitchesAreNotInUse(t *testing.T) {
+	o := onlineOrg()
+	o.OutboundConnectors = []OutboundConnector{zivverOutbound(true)}
+	r0 := rule("zivver", 0, Params{"SubjectContainsWords": {"Secure"}, "HasSenderOverride": {"False"}},
+		Params{"RouteMessageOutboundConnector": {"Zivver"}, "DeleteMessage": {"False"}, "Quarantine": {"False"}})
+	o.TransportRules = []TransportRule{r0}
+	wantVerdict(t, Simulate(o, msg("Secure offer"), zivver), VerdictProvider)
+	o.TransportRules[0].Actions["DeleteMessage"] = []string{"True"}
+	wantVerdict(t, Simulate(o, msg("Secure offer"), zivver), VerdictUndeliverable)
+	// A header value "false" is a value, not a switch.
+	o.TransportRules[0].Actions = Params{"SetHeaderName": {"X-Flag"}, "SetHeaderValue": {"False"}}
+	r := Simulate(o, msg("Secure offer"), zivver)
+	if v := r.Passes[0].Message.HeaderValues("X-Flag"); len(v) != 1 || v[0] != "False" {
+		t.Fatalf("header %q", v)
+	}
+}

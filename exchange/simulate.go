@@ -287,7 +287,12 @@ func (o *Org) runRules(st *passState) []RuleTrace {
 
 // applyActions carries out a fired rule's actions on the message.
 func (o *Org) applyActions(st *passState, r TransportRule, t *RuleTrace) {
-	a := r.Actions
+	a := Params{}
+	for k, v := range r.Actions {
+		if active(r.Actions, k) {
+			a[k] = v
+		}
+	}
 	for k := range a {
 		if !knownActions[k] && !neutralActions[k] {
 			st.unknown = fmt.Sprintf("rule %q has the action %s, which the model does not know", r.Name, k)
