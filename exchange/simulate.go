@@ -338,6 +338,12 @@ func (o *Org) applyActions(st *passState, r TransportRule, t *RuleTrace) {
 		}
 		st.msg.To = to
 		t.Changes = append(t.Changes, "redirects the message to "+strings.Join(to, ", "))
+		if a.Has("SetHeaderName") {
+			// Microsoft does not say whether the redirected copy carries a
+			// header the same rule sets; the model assumes it does.
+			t.Inferred = true
+			t.Changes = append(t.Changes, "(UNVERIFIED: that the redirected copy carries the header this rule sets)")
+		}
 	}
 	for _, k := range []string{"AddToRecipients", "CopyTo", "BlindCopyTo"} {
 		for _, id := range a.Get(k) {
