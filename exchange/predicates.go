@@ -116,10 +116,10 @@ var predicates = map[string]predicate{
 		why:  func(_ evalCtx, v, _ []string) string { return "sender domain is " + quoteList(v) }},
 	"FromScope": {
 		eval: func(c evalCtx, v, _ []string) Tri {
-			switch strings.ToLower(first(v)) {
-			case "inorganization":
+			switch {
+			case strings.EqualFold(first(v), "InOrganization"):
 				return tri(c.org.fromInside(c.msg))
-			case "notinorganization":
+			case strings.EqualFold(first(v), "NotInOrganization"):
 				return tri(!c.org.fromInside(c.msg))
 			}
 			return Unknown
@@ -128,10 +128,10 @@ var predicates = map[string]predicate{
 	"SentToScope": {
 		eval: func(c evalCtx, v, _ []string) Tri {
 			var want bool
-			switch strings.ToLower(first(v)) {
-			case "inorganization":
+			switch {
+			case strings.EqualFold(first(v), "InOrganization"):
 				want = true
-			case "notinorganization":
+			case strings.EqualFold(first(v), "NotInOrganization"):
 			default:
 				// ExternalPartner / ExternalNonPartner depend on domain
 				// security settings the model does not have.
@@ -222,10 +222,10 @@ var predicates = map[string]predicate{
 }
 
 func scopeName(v string) string {
-	switch strings.ToLower(v) {
-	case "inorganization":
+	switch {
+	case strings.EqualFold(v, "InOrganization"):
 		return "inside the organization"
-	case "notinorganization":
+	case strings.EqualFold(v, "NotInOrganization"):
 		return "outside the organization"
 	}
 	return v + " (a scope the model does not know)"
@@ -326,7 +326,10 @@ func ParseSize(s string) (int64, bool) {
 	if i := strings.Index(s, "("); i >= 0 {
 		inner := strings.TrimSuffix(strings.TrimSpace(s[i+1:]), ")")
 		inner = strings.TrimSpace(strings.TrimSuffix(inner, "bytes"))
-		if n, err := strconv.ParseInt(strings.ReplaceAll(inner, ",", ""), 10, 64); err == nil {
+		if strings.Contains(inner, ",") {
+			inner = strings.ReplaceAll(inner, ",", "")
+		}
+		if n, err := strconv.ParseInt(inner, 10, 64); err == nil {
 			return n, true
 		}
 		s = strings.TrimSpace(s[:i])

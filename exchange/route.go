@@ -90,7 +90,7 @@ func (o *Org) routeOnPrem(st *passState, addr, domain string, p Provider) Hop {
 		if a.cost != b.cost {
 			return a.cost < b.cost
 		}
-		return strings.ToLower(a.conn.Name) < strings.ToLower(b.conn.Name)
+		return lessFold(a.conn.Name, b.conn.Name)
 	})
 	win := cands[0]
 	why := fmt.Sprintf("address space %s covers %s", win.space, domain)
@@ -241,7 +241,7 @@ func (o *Org) routeOnline(st *passState, addr, domain string, internal bool, p P
 			scoped = append(scoped, c.Name)
 			continue
 		}
-		if n > bestLen || (n == bestLen && strings.ToLower(c.Name) < strings.ToLower(best.Name)) {
+		if n > bestLen || (n == bestLen && lessFold(c.Name, best.Name)) {
 			best, bestLen = c, n
 		}
 	}
@@ -287,4 +287,16 @@ func isProvider(hosts []string, p Provider) bool {
 		}
 	}
 	return false
+}
+
+// lessFold orders names without case and without allocating (connector
+// selection sorts candidates for every recipient).
+func lessFold(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := lowerASCII(a[i]), lowerASCII(b[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(a) < len(b)
 }
