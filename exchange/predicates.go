@@ -210,6 +210,19 @@ var predicates = map[string]predicate{
 			return tri(c.msg.SizeBytes > n)
 		},
 		why: func(_ evalCtx, v, _ []string) string { return "message size over " + first(v) }},
+	// New-TransportRule.md, -ActivationDate / -ExpiryDate: the rule acts
+	// only from / until a date. The model has no clock, so a rule with
+	// either is unknown (RuleParamRole counts them as conditions).
+	"ActivationDate": {
+		eval: func(evalCtx, []string, []string) Tri { return Unknown },
+		why: func(_ evalCtx, v, _ []string) string {
+			return "the rule acts only from " + first(v) + " (ActivationDate; the model has no clock)"
+		}},
+	"ExpiryDate": {
+		eval: func(evalCtx, []string, []string) Tri { return Unknown },
+		why: func(_ evalCtx, v, _ []string) string {
+			return "the rule acts only until " + first(v) + " (ExpiryDate; the model has no clock)"
+		}},
 	"AttachmentSizeOver": {
 		eval: func(c evalCtx, v, _ []string) Tri {
 			n, ok := ParseSize(first(v))

@@ -52,9 +52,9 @@ var ruleProperties = map[string]bool{
 	"Name": true, "Priority": true, "State": true, "Mode": true, "StopRuleProcessing": true,
 	"RuleErrorAction": true, "SenderAddressLocation": true, "Comments": true, "Enabled": true,
 	"Identity": true, "Guid": true, "DistinguishedName": true, "Description": true, "RuleVersion": true,
-	"ManuallyModified": true, "ActivationDate": true, "ExpiryDate": true, "WhenChanged": true,
+	"ManuallyModified": true, "WhenChanged": true,
 	"Organization": true, "IsValid": true, "ObjectState": true, "ImmutableId": true, "RuleSubType": true,
-	"UseLegacyRegex": true, "DlpPolicy": true, "DlpPolicyId": true, "Priority ": true,
+	"UseLegacyRegex": true, "DlpPolicy": true, "DlpPolicyId": true,
 }
 
 // RuleParamRole says where a property of Get-TransportRule's output

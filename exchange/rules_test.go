@@ -270,6 +270,7 @@ func TestRuleParamRole(t *testing.T) {
 		"HeaderContainsMessageHeader": "condition", "ExceptIfSenderIpRanges": "exception",
 		"RedirectMessageTo": "action", "ApplyHtmlDisclaimerText": "action", "ModerateMessageByUser": "action",
 		"StopRuleProcessing": "property", "Priority": "property", "HasSenderOverride": "condition",
+		"ExpiryDate": "condition", "Guid": "property",
 	} {
 		if got := RuleParamRole(name); got != want {
 			t.Errorf("RuleParamRole(%s) = %s, want %s", name, got, want)
@@ -310,5 +311,19 @@ func TestFalseSwitchesAreNotInUse(t *testing.T) {
 	r := Simulate(o, msg("Secure offer"), zivver)
 	if v := r.Passes[0].Message.HeaderValues("X-Flag"); len(v) != 1 || v[0] != "False" {
 		t.Fatalf("header %q", v)
+	}
+}
+
+// New-TransportRule.md, -ExpiryDate: a rule acts only until that date; the
+// model has no clock and says unknown rather than guess.
+func TestDatedRuleIsUnknown(t *testing.T) {
+	o := onlineOrg()
+	o.OutboundConnectors = []OutboundConnector{zivverOutbound(true)}
+	o.TransportRules = []TransportRule{rule("zivver", 0, Params{"SubjectContainsWords": {"Secure"}, "ExpiryDate": {"2026-12-31"}},
+		Params{"RouteMessageOutboundConnector": {"Zivver"}})}
+	r := Simulate(o, msg("Secure offer"), zivver)
+	wantVerdict(t, r, VerdictUnknown)
+	if !strings.Contains(r.Reason, "no clock") {
+		t.Fatalf("reason %q", r.Reason)
 	}
 }
