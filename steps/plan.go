@@ -124,8 +124,11 @@ type object struct {
 	// too so that an object under another name is found.
 	Unique *psVar
 	// Transport rules.
-	Priority      int    // PriorityAuto or a fixed value
-	BelowRule     *psVar // place right below this rule (codetwo add-on)
+	Priority  int    // PriorityAuto or a fixed value
+	BelowRule *psVar // place right below this rule (codetwo add-on)
+	// StopExempt is a rule above that may stop processing without hiding
+	// this one (the add-on's rule: its stop applies only to the first pass).
+	StopExempt    *psVar
 	BelowOffset   int
 	AboveRule     *psVar // must have a higher priority than this rule
 	PatternsFrom  *psVar // copy this connector's recipient domains as patterns
@@ -302,6 +305,10 @@ func (p *plan) NeedsPatterns() bool {
 	}
 	return false
 }
+
+// HasRules: apply.ps1 creates transport rules (and checks the rules above
+// them).
+func (p *plan) HasRules() bool { return p.has(kindTransportRule) }
 
 // NeedsWildcard: the Cryptshare on-premises check for competing connectors.
 func (p *plan) NeedsWildcard() bool { return p.has(kindCheckOtherConnect) }

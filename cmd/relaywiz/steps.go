@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"relaywiz/files"
 	"relaywiz/steps"
@@ -81,6 +82,23 @@ func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
+	addStepsAnswerFlags(fl, f)
+	fl.StringVar(&f.out, "out", "", "write every artifact into this directory (created if missing)")
+	fl.StringVar(&f.format, "format", "", "print one artifact to stdout: checklist, apply, undo, verify or reg")
+	fl.BoolVar(&f.force, "force", false, "with --out: replace existing files that differ (without it, relaywiz shows the differences and writes nothing)")
+	fl.BoolVar(&f.checkDNS, "check-dns", false, "look the placeholder domain up in public DNS and warn if it exists (needs network)")
+	_ = cmd.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return steps.IDs(), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return steps.Formats(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// addStepsAnswerFlags registers the scenario answers (--scenario, --trigger,
+// ..., --profile): steps and audit read the same answers the same way.
+func addStepsAnswerFlags(fl *pflag.FlagSet, f *stepsFlags) {
 	fl.StringVar(&f.scenario, "scenario", "", "the set-up to generate (see the list above)")
 	fl.StringArrayVar(&f.triggers, "trigger", nil, "what makes mail secure: subject=WORD, label=GUID (Online only) or sender=ADDRESS; repeatable, one rule per kind\n(default for the relay scenarios: subject=Secure; cryptshare-online: subject=[confidential])")
 	fl.StringVar(&f.smartHost, "smart-host", "", "smart host the connector delivers to (default: smtp.zivver.com for Zivver, the --gateway-ip for Cryptshare)")
@@ -96,17 +114,6 @@ func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 	fl.IntVar(&f.priority, "priority", 0, "priority of the (first) rule, 0 = top (default: at the end of the list; codetwo-online: right below the add-on rule)")
 	fl.StringVar(&f.testRecipient, "test-recipient", "", "an outside address you can read, for the connector validation and the final test")
 	fl.StringVar(&f.profile, "profile", "", "read the answers from a wizard profile (non-secret); flags override it")
-	fl.StringVar(&f.out, "out", "", "write every artifact into this directory (created if missing)")
-	fl.StringVar(&f.format, "format", "", "print one artifact to stdout: checklist, apply, undo, verify or reg")
-	fl.BoolVar(&f.force, "force", false, "with --out: replace existing files that differ (without it, relaywiz shows the differences and writes nothing)")
-	fl.BoolVar(&f.checkDNS, "check-dns", false, "look the placeholder domain up in public DNS and warn if it exists (needs network)")
-	_ = cmd.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return steps.IDs(), cobra.ShellCompDirectiveNoFileComp
-	})
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return steps.Formats(), cobra.ShellCompDirectiveNoFileComp
-	})
-	return cmd
 }
 
 // stepsLong lists the scenarios one line each, from the same catalogue the
@@ -121,6 +128,9 @@ func stepsLong() string {
   undo.ps1      takes back exactly what apply.ps1 recorded, rules first
   verify.ps1    reads the live configuration back: PASS/FAIL per setting (drift check)
   pams.reg      PAMS only: the Outlook plug-in switch - import it ONLY after verify passes
+
+With --out it then draws where the mail goes with these changes (the
+routing model of relaywiz audit, which also tries common neighbours).
 
 Scenarios (--scenario):
 `)
@@ -298,6 +308,7 @@ func writeStepsOut(a *app, f *stepsFlags, in steps.Inputs, arts []steps.Artifact
 		fmt.Fprintf(a.stdout, "%-9s  %s  (%s)\n", fc.State, fc.Path, encodings[fc.Name])
 		replaced = replaced || fc.State == files.StateReplaced
 	}
+	writeRouteOverview(a.stdout, in)
 	if replaced && stepsFileExists(filepath.Join(f.out, steps.StateFileName)) {
 		fmt.Fprintf(a.stderr, "relaywiz: %s records what an earlier apply.ps1 created. If you changed names, run the OLD undo.ps1 before the new apply.ps1, or the old objects stay behind.\n", steps.StateFileName)
 	}
