@@ -184,11 +184,40 @@ func (h *harness) sawMsg(want tea.Msg) bool {
 	return false
 }
 
+// requireView waits (up to the harness limit) until the screen shows every
+// substr: work in a Cmd may report later than settle's quiet period on a
+// loaded machine, and a positive assertion should not race it.
 func (h *harness) requireView(substr ...string) {
 	h.t.Helper()
+	h.requireScreen(substr, strings.Contains)
+}
+
+// requireScreen is requireView and requireWrapped with the match as a
+// parameter.
+func (h *harness) requireScreen(texts []string, has func(view, text string) bool) {
+	h.t.Helper()
+	all := func() bool {
+		v := h.view()
+		for _, s := range texts {
+			if !has(v, s) {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(h.limit)
+	for !all() && time.Now().Before(deadline) {
+		select {
+		case msg := <-h.msgs:
+			if !dropped(msg) {
+				h.deliver(msg)
+			}
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	v := h.view()
-	for _, s := range substr {
-		if !strings.Contains(v, s) {
+	for _, s := range texts {
+		if !has(v, s) {
 			h.t.Fatalf("screen does not show %q:\n%s", s, v)
 		}
 	}
@@ -233,10 +262,5 @@ func helpKeys(s Step) string {
 // requireWrapped is requireView for text the screen may have wrapped.
 func (h *harness) requireWrapped(texts ...string) {
 	h.t.Helper()
-	v := h.view()
-	for _, s := range texts {
-		if !containsWrapped(v, s) {
-			h.t.Fatalf("screen does not show %q:\n%s", s, v)
-		}
-	}
+	h.requireScreen(texts, containsWrapped)
 }
