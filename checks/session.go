@@ -610,7 +610,9 @@ func (s *session) handshake() (string, string, error) {
 	expires, _, _ := strings.Cut(info.NotAfter, "T")
 	detail := fmt.Sprintf("%s %s; certificate %s (SANs %s) from %s, expires %s (%d days), %s",
 		info.Version, info.Cipher, info.Subject, strings.Join(info.SANs, ", "), info.Issuer, expires, info.DaysLeft, verifiedWord(info))
-	if ip := net.ParseIP(strings.Trim(s.o.Host, "[]")); ip != nil && s.o.TLSServerName == "" &&
+	// Loopback is exempt: no Exchange connector's smart host is this
+	// machine's loopback; there it is relaywiz's lab or a test peer.
+	if ip := net.ParseIP(strings.Trim(s.o.Host, "[]")); ip != nil && !ip.IsLoopback() && s.o.TLSServerName == "" &&
 		s.dialect == DialectExchangeServer && s.o.User != "" {
 		// What relaywiz verified is not what Exchange will: it compares
 		// the certificate with "[a.b.c.d]", which nothing can match.
