@@ -2,6 +2,7 @@ package checks
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/emersion/go-smtp"
@@ -92,4 +93,15 @@ func exchangeErrorFor(d Dialect, st Stage, err error, predicted string) string {
 		return ExchangeQueueText(replyText(se))
 	}
 	return ""
+}
+
+// SizeNote is the sentence shown next to a smart host's SIZE limit: the
+// limit applies to the encoded message, and Exchange itself compares
+// sizes only on unauthenticated sessions.
+func SizeNote(limit int64) string {
+	mb := float64(limit) / (1 << 20)
+	return fmt.Sprintf("Size: the smart host takes messages up to %.0f MB. MIME encoding makes attachments about a third larger "+
+		"(a %.0f MB message holds about %.0f MB of attachments). Exchange compares the size with SIZE itself only on "+
+		"unauthenticated sessions (%s); with AUTH the smart host refuses too large a message after receiving it.",
+		mb, mb, mb*3/4, ExchangeOverAdvertisedSize)
 }
