@@ -3,6 +3,7 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/emersion/go-smtp"
@@ -29,18 +30,24 @@ func (c *Conn) UsesBDAT() bool {
 // go-smtp reads the reply with its own reader, timeout and error
 // handling, so its view of the session stays in step.
 func (w *BodyWriter) commitBDAT() (string, error) {
-	enc := bodyEncoder{noDots: true}
-	content := enc.finish(enc.encode(make([]byte, 0, len(w.held)+len(w.held)/32+2), w.held))
-	w.held = nil
-	cmd := fmt.Sprintf("BDAT %d LAST", len(content))
+	sp := w.spool
+	defer sp.close()
+	if err := sp.finish(); err != nil {
+		return "", w.fail(err)
+	}
+	cmd := fmt.Sprintf("BDAT %d LAST", sp.size)
 	sec := w.c.s.secure
 	w.c.s.tap.sent([]byte(cmd+"\r\n"), true)
-	w.c.s.tap.contentSummary(enc.lines, true)
+	w.c.s.tap.contentSummary(sp.enc.lines, true)
 
-	payload := make([]byte, 0, len(cmd)+2+len(content))
-	payload = append(append(append(payload, cmd...), '\r', '\n'), content...)
 	rec := &replyRecorder{}
-	sec.replace, sec.replaced, sec.record = payload, false, rec
+	sec.replace = func(c net.Conn) error {
+		if _, err := c.Write([]byte(cmd + "\r\n")); err != nil {
+			return err
+		}
+		return sp.writeTo(c)
+	}
+	sec.replaced, sec.record = false, rec
 	cl := w.c.Client
 	saved := cl.CommandTimeout
 	if cl.SubmissionTimeout > 0 {

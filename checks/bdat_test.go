@@ -22,7 +22,8 @@ func canonicalCRLF(b []byte) []byte {
 }
 
 func TestBDATSendsTheWholeMessageAsOneLastChunk(t *testing.T) {
-	for _, size := range []int{100, 700 << 10} {
+	// 6 MB is past bdatMemory: the spool file (encrypted) is used.
+	for _, size := range []int{100, 700 << 10, 6 << 20} {
 		srv := &bodyServer{}
 		conn, transcript := dialBodyServer(t, srv, DialectExchangeServer)
 		if !conn.UsesBDAT() {
@@ -90,5 +91,34 @@ func TestBDATAbortSendsNothing(t *testing.T) {
 	}
 	if got, _ := srv.snapshot(); len(got) != 0 {
 		t.Fatal("an aborted message was delivered")
+	}
+}
+
+func TestBDATSpoolFileHoldsNoReadableContent(t *testing.T) {
+	sp := newBDATSpool()
+	defer sp.close()
+	body := bytes.Repeat([]byte("confidential-line-of-the-message\r\n"), (bdatMemory/32)+1000)
+	if err := sp.write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.finish(); err != nil {
+		t.Fatal(err)
+	}
+	if sp.file == nil || sp.mem != nil {
+		t.Fatal("a message past bdatMemory must be spooled to a file")
+	}
+	if _, err := sp.file.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	var raw bytes.Buffer
+	if _, err := raw.ReadFrom(sp.file); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw.Bytes(), []byte("confidential")) || int64(raw.Len()) != sp.size {
+		t.Fatalf("spool holds %d bytes (want %d), readable: %v", raw.Len(), sp.size, bytes.Contains(raw.Bytes(), []byte("confidential")))
+	}
+	var out bytes.Buffer
+	if err := sp.writeTo(&out); err != nil || !bytes.Equal(out.Bytes(), body) {
+		t.Fatalf("writeTo gives back %d bytes (%v), want the %d written", out.Len(), err, len(body))
 	}
 }

@@ -66,8 +66,9 @@ type BodyWriter struct {
 	// endSent: Commit handed the end of the message to go-smtp.
 	endSent bool
 	// bdat: the message goes as one BDAT <n> LAST at Commit; until then
-	// it is only held.
-	bdat bool
+	// it is only held (spool).
+	bdat  bool
+	spool *bdatSpool
 }
 
 // Body sends DATA and returns the writer for the message content. A
@@ -78,7 +79,7 @@ func (c *Conn) Body() (*BodyWriter, error) {
 		return nil, errors.New("checks: Body needs a connection made by Dial")
 	}
 	if c.UsesBDAT() {
-		return &BodyWriter{c: c, bdat: true}, nil
+		return &BodyWriter{c: c, bdat: true, spool: newBDATSpool()}, nil
 	}
 	dc, err := c.Client.Data()
 	if err != nil {
@@ -98,7 +99,9 @@ func (w *BodyWriter) Write(p []byte) (int, error) {
 		return 0, errBodyDone
 	}
 	if w.bdat {
-		w.held = append(w.held, p...)
+		if err := w.spool.write(p); err != nil {
+			return 0, w.fail(err)
+		}
 		return len(p), nil
 	}
 	if w.buf == nil {
@@ -198,6 +201,7 @@ func (w *BodyWriter) EndSent() bool { return w.endSent }
 // full. The Conn is unusable afterwards.
 func (w *BodyWriter) Abort() {
 	w.done = true
+	w.spool.close()
 	if w.err == nil {
 		w.err = errors.New("checks: message content aborted")
 	}
@@ -210,6 +214,7 @@ func (w *BodyWriter) fail(err error) error {
 	if w.err == nil {
 		w.err = err
 	}
+	w.spool.close()
 	_ = w.c.Close()
 	return w.err
 }

@@ -49,9 +49,9 @@ type wireConn struct {
 	record   *replyRecorder // when set, keeps the bytes received
 	// afterWrite, when set, runs after every write (see ackpolicy*.go).
 	afterWrite func()
-	// replace, when set, is written instead of the next write (once);
-	// replaced records that it was.
-	replace  []byte
+	// replace, when set, writes in place of the next write (once);
+	// replaced records that it wrote everything.
+	replace  func(net.Conn) error
 	replaced bool
 }
 
@@ -77,7 +77,7 @@ func (w *wireConn) Write(p []byte) (int, error) {
 		// its bytes go out instead, and go-smtp reads the reply.
 		r := w.replace
 		w.replace = nil
-		_, err := w.Conn.Write(r)
+		err := r(w.Conn)
 		w.replaced = err == nil // all of it left: the server may act on it
 		if w.afterWrite != nil {
 			w.afterWrite()
