@@ -105,3 +105,13 @@ func SizeNote(limit int64) string {
 		"unauthenticated sessions (%s); with AUTH the smart host refuses too large a message after receiving it.",
 		mb, mb, mb*3/4, ExchangeOverAdvertisedSize)
 }
+
+// PredictExchangeError is the Exchange error for a failed Dial (its
+// *StageError), for callers that have no StageResult: "" when none applies.
+func PredictExchangeError(d Dialect, err error) string {
+	var se *StageError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	return se.ExchangeError
+}

@@ -197,7 +197,7 @@ func (s *session) stage(st Stage, fn func() (detail, hint string, err error)) er
 	s.res.Stages = append(s.res.Stages, r)
 	s.progress(Event{Kind: StageFinished, Port: s.o.Port, Stage: st, Result: r})
 	if err != nil {
-		return &StageError{Stage: st, Err: err, Hint: hint}
+		return &StageError{Stage: st, Err: err, Hint: hint, ExchangeError: r.ExchangeError}
 	}
 	return nil
 }
