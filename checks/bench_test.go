@@ -103,7 +103,7 @@ func benchCheck(b *testing.B, d Dialect, nports int, goal float64) {
 	// The goal is the figure to beat; failing only a full round trip above
 	// it keeps a loaded 2-core machine's noise from failing the run, while
 	// an extra round trip in the protocol still does.
-	if rtts > goal+1 {
+	if rtts > goal+1 && b.N >= 5 { // b.N 1 is the testing package's probe run
 		b.Errorf("%s, %d port(s): %.2f round trips per check, goal %.1f", d, nports, rtts, goal)
 	}
 }
