@@ -79,7 +79,7 @@ func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, a
 			if !s.OK {
 				style = st.fail
 			}
-			writeHint(w, style.Render("hint:"), termtext.Escape(strings.TrimSpace(hint)))
+			writeHint(w, style.Render("hint:"), termtext.EscapeLines(strings.TrimSpace(hint)))
 		}
 		if s.ExchangeError != "" {
 			writeHint(w, st.fail.Render("Exchange will show:"), termtext.Escape(s.ExchangeError))
