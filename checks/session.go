@@ -149,6 +149,9 @@ func (s *session) walk(ctx context.Context) (err error) {
 		if err := s.stage(step.st, step.fn); err != nil {
 			return err
 		}
+		if step.st == StageConnect && s.o.gate != nil {
+			s.o.gate.connected(s.o.Port)
+		}
 	}
 	return s.authStage()
 }
@@ -162,7 +165,9 @@ func (s *session) authStage() error {
 		return nil
 	}
 	if s.o.gate != nil && s.o.Password != nil && !s.noTLS {
-		note, err := s.o.gate.enter(s.ctx, s.o.Port)
+		// Grace for a connector port that has not connected: as long as
+		// this port took to get here, at least a second.
+		note, err := s.o.gate.enter(s.ctx, s.o.Port, max(time.Since(s.start), time.Second))
 		if err != nil {
 			return s.stage(StageAuth, func() (string, string, error) { return "", "", err })
 		}
