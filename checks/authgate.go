@@ -22,12 +22,12 @@ type authGate struct {
 	// waits for that only for a grace period (see enter): a filtered
 	// connector port would otherwise hold every other port until the
 	// budget ends.
-	prefUp bool
-	leader    int  // the port logging in now; 0: none
-	decided   bool // the password was judged
-	accepted  bool // ... and accepted
-	judgedBy  int  // the port that judged it
-	changed   chan struct{}
+	prefUp   bool
+	leader   int  // the port logging in now; 0: none
+	decided  bool // the password was judged
+	accepted bool // ... and accepted
+	judgedBy int  // the port that judged it
+	changed  chan struct{}
 }
 
 func newAuthGate(preferred int) *authGate {
