@@ -474,7 +474,7 @@ func (s *session) sayEHLO() (string, string, error) {
 // the address literal of our egress address: both are valid EHLO
 // arguments (RFC 5321 4.1.4), a bare NetBIOS-style name is not.
 func defaultEHLOName(local net.Addr) string {
-	if h, err := os.Hostname(); err == nil && strings.Contains(strings.Trim(h, "."), ".") && validHostname(h) {
+	if h := localFQDN(); strings.Contains(strings.Trim(h, "."), ".") && validHostname(h) {
 		return strings.TrimSuffix(h, ".")
 	}
 	if ta, ok := local.(*net.TCPAddr); ok {
