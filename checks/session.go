@@ -596,7 +596,7 @@ func (s *session) handshake() (string, string, error) {
 			s.tap.note("second handshake with SNI %s failed: %v", name, e)
 		}
 	}
-	if info != nil && !info.Verified && s.o.User != "" && s.dialect == DialectExchangeServer {
+	if info != nil && !info.Verified && versionErr == nil && s.o.User != "" && s.dialect == DialectExchangeServer {
 		s.predicted = ExchangeCertValidation
 	}
 	switch {
