@@ -117,7 +117,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "doctor --host HOST [--port 587] [--user USER] [flags]",
 		Short:   "Diagnose the whole route and list findings, most likely cause first",
-		Long:    doctorLong,
+		Long:    doctorLong + dialectNote,
 		Example: doctorExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
