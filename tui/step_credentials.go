@@ -370,6 +370,9 @@ func authProblem(pr *checks.PortResult) string {
 		if f.Hint != "" {
 			msg += "\n" + f.Hint
 		}
+		if f.ExchangeError != "" {
+			msg += "\nExchange will show: " + f.ExchangeError
+		}
 		return msg
 	}
 	switch pr.Auth {

@@ -81,7 +81,7 @@ func newSendCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "send --upstream HOST:PORT --to ADDR [--user USER] [flags]",
 		Short:   "Send a test message through the embedded relay to the smart host",
-		Long:    sendLong,
+		Long:    sendLong + dialectNote,
 		Example: sendExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
