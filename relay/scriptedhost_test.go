@@ -17,7 +17,7 @@ import (
 	"relaywiz/checks"
 )
 
-// scriptedHost is a raw-socket smart host (STARTTLS, AUTH PLAIN, DATA and
+// scriptedHost is a raw-socket smart host (STARTTLS, AUTH LOGIN/PLAIN, DATA and
 // BDAT) that misbehaves in one chosen way at one chosen stage: the replies
 // a real MTA never gives on demand (250 to DATA, a stall after the end of
 // the message, a close mid-RCPT). Everything else it answers correctly.
@@ -65,7 +65,7 @@ func startScriptedHost(t testing.TB, stage, action string, chunking bool) *scrip
 }
 
 // dialer reaches the host through the production dialer (checks.Dial),
-// trusting fakePKI's CA and logging in with AUTH PLAIN.
+// trusting fakePKI's CA and logging in as Exchange does (AUTH LOGIN).
 func (h *scriptedHost) dialer() UpstreamDialer {
 	host, port, _ := net.SplitHostPort(h.Addr)
 	p, _ := strconv.Atoi(port)
@@ -141,7 +141,7 @@ func (h *scriptedHost) serve(raw net.Conn) {
 			if h.chunking {
 				ext += "250-CHUNKING\r\n"
 			}
-			if sent, _ := h.misbehave(c, w, "ehlo_tls", ext+"250 AUTH PLAIN", "221 2.0.0 bye?"); !sent {
+			if sent, _ := h.misbehave(c, w, "ehlo_tls", ext+"250 AUTH LOGIN PLAIN", "221 2.0.0 bye?"); !sent {
 				return
 			}
 		case "STARTTLS":
@@ -159,6 +159,18 @@ func (h *scriptedHost) serve(raw net.Conn) {
 			c, tlsOn = tc, true
 			r, w = bufio.NewReader(c), bufio.NewWriter(c)
 		case "AUTH":
+			// Exchange's form (the relay's default dialect): bare AUTH
+			// LOGIN, then a 334 prompt for each of user name and password;
+			// the script's answer is the final one.
+			if f := strings.Fields(line); len(f) == 2 && strings.EqualFold(f[1], "LOGIN") {
+				for _, prompt := range []string{"334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6"} {
+					w.WriteString(prompt + "\r\n")
+					w.Flush()
+					if _, err := r.ReadString('\n'); err != nil {
+						return
+					}
+				}
+			}
 			if sent, _ := h.misbehave(c, w, "auth", "235 2.7.0 authenticated", "250 2.0.0 whatever"); !sent {
 				return
 			}
