@@ -28,6 +28,8 @@ declare -A skip=(
 	[relaywiz/tui]="covered black-box by blackbox.sh (Wine console in tmux)"
 	# Checks the Linux peers themselves.
 	[relaywiz/testpeers]="checks the Linux peers, not relaywiz code"
+	# The black-box tests drive relaywiz.exe from Linux (build tag winebox).
+	[relaywiz/testpeers/wine]="the black-box driver itself runs on Linux"
 )
 
 out=${RELAYWIZ_WINE_OUT:?set RELAYWIZ_WINE_OUT to a scratch directory}
