@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -280,10 +281,11 @@ func TestWineWizardFirstScreen(t *testing.T) {
 	}
 	t.Cleanup(func() { tm("kill-server") })
 	profile := `C:\relaywiz-wizard-` + unique() + `\profile.json`
-	cmdline := strings.Join([]string{"env", "TERM=xterm-256color", "WINEDEBUG=-all", "WINEPREFIX=" + w.prefix,
-		w.wine, w.exe, "--profile", "'" + profile + "'"}, " ")
+	// The shell around it prints relaywiz's exit status and keeps the pane
+	// open, so the status can be read after the program is gone.
+	cmdline := "env TERM=xterm-256color WINEDEBUG=-all WINEPREFIX='" + w.prefix + "' '" + w.wine + "' '" + w.exe +
+		"' --profile '" + profile + "'; echo relaywiz-exit=$?; sleep 600"
 	tm("new-session", "-d", "-s", "wiz", "-x", "100", "-y", "30", cmdline)
-	tm("set-option", "-t", "wiz", "remain-on-exit", "on")
 
 	screen := ""
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
@@ -304,10 +306,10 @@ func TestWineWizardFirstScreen(t *testing.T) {
 		t.Logf("header line not on the Wine console (scrolled away); first screen otherwise complete")
 	}
 	tm("send-keys", "-t", "wiz", "C-c")
+	exited := regexp.MustCompile(`relaywiz-exit=(\d+)`)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
-		if strings.TrimSpace(tm("display-message", "-p", "-t", "wiz", "#{pane_dead}")) == "1" {
-			status := strings.TrimSpace(tm("display-message", "-p", "-t", "wiz", "#{pane_dead_status}"))
-			t.Logf("wizard ended on ctrl+c with exit status %s", status)
+		if m := exited.FindStringSubmatch(tm("capture-pane", "-p", "-t", "wiz")); m != nil {
+			t.Logf("wizard ended on ctrl+c with exit status %s", m[1])
 			return
 		}
 	}
