@@ -39,9 +39,10 @@ vet:
 	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
 
 ## cross: build the binary for Windows admin workstations and macOS
+## (with dist's -trimpath and CGO_ENABLED=0, so dist-check reuses these compiled packages)
 cross:
-	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/relaywiz
-	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/relaywiz
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o /dev/null ./cmd/relaywiz
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -trimpath -o /dev/null ./cmd/relaywiz
 
 ## unit: fast tests only, no peers (integration tests skip outside CI)
 unit:
