@@ -107,7 +107,39 @@ CONF
 dovecot -c "$DIR/dovecot/dovecot.conf"
 
 # --- Postfix: a private instance ----------------------------------------
-cp /etc/postfix/master.cf "$conf/master.cf" 2>/dev/null || cp /usr/share/postfix/master.cf.dist "$conf/master.cf"
+# master.cf of its own, never a copy of the system's /etc/postfix/master.cf:
+# a copy carries the machine's own address-bound services (127.0.0.2:smtp,
+# a submissions port, content filters), which this instance would then bind a
+# second time and answer live connections on. Only the daemons Postfix needs
+# internally, unchrooted (no copies of /etc files needed), plus the two
+# listeners on $HOST and the sink delivery below.
+cat >"$conf/master.cf" <<MASTER
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+$HOST:smtp inet n - n - - smtpd
+$HOST:submission inet n - n - - smtpd -o smtpd_tls_security_level=encrypt
+pickup     unix  n       -       n       60      1       pickup
+cleanup    unix  n       -       n       -       0       cleanup
+qmgr       unix  n       -       n       300     1       qmgr
+tlsmgr     unix  -       -       n       1000?   1       tlsmgr
+rewrite    unix  -       -       n       -       -       trivial-rewrite
+bounce     unix  -       -       n       -       0       bounce
+defer      unix  -       -       n       -       0       bounce
+trace      unix  -       -       n       -       0       bounce
+verify     unix  -       -       n       -       1       verify
+flush      unix  n       -       n       1000?   0       flush
+proxymap   unix  -       -       n       -       -       proxymap
+proxywrite unix  -       -       n       -       1       proxymap
+smtp       unix  -       -       n       -       -       smtp
+relay      unix  -       -       n       -       -       smtp
+showq      unix  n       -       n       -       -       showq
+error      unix  -       -       n       -       -       error
+retry      unix  -       -       n       -       -       error
+discard    unix  -       -       n       -       -       discard
+anvil      unix  -       -       n       -       1       anvil
+scache     unix  -       -       n       -       1       scache
+postlog    unix-dgram n  -       n       -       1       postlogd
+sink       unix  -       n       n       -       -       pipe flags=q user=nobody argv=$DIR/deliver.sh $DIR/maildir \${user}
+MASTER
 cat >"$conf/main.cf" <<CONF
 compatibility_level = 3.6
 queue_directory = $DIR/queue
@@ -159,14 +191,8 @@ chmod 755 "$DIR/deliver.sh"
 chown 65534:65534 "$DIR/maildir"
 chmod 755 "$DIR/maildir"
 
-# Listen on $HOST only (inet_interfaces cannot name it: only 127.0.0.1 is
-# configured on lo), chroot off so smtpd reaches Dovecot's socket.
-postconf -c "$conf" -MX smtp/inet submission/inet 2>/dev/null || true
-postconf -c "$conf" -M "$HOST:smtp/inet=$HOST:smtp inet n - n - - smtpd"
-postconf -c "$conf" -M "$HOST:submission/inet=$HOST:submission inet n - n - - smtpd -o smtpd_tls_security_level=encrypt"
-# Every other service runs unchrooted too (no copies of /etc files needed).
-postconf -c "$conf" -F '*/*/chroot=n'
-postconf -c "$conf" -M "sink/unix=sink unix - n n - - pipe flags=q user=nobody argv=$DIR/deliver.sh $DIR/maildir \${user}"
+# The listeners in master.cf name $HOST (inet_interfaces cannot: only
+# 127.0.0.1 is configured on lo); chroot is off so smtpd reaches Dovecot's socket.
 
 postfix -c "$conf" set-permissions >/dev/null 2>&1 || true
 postfix -c "$conf" check

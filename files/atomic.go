@@ -12,7 +12,7 @@ import (
 // temporary file is removed if anything fails, and the old content of path
 // stays as it was.
 func WriteAtomic(path string, data []byte, perm fs.FileMode) error {
-	return writeAtomic(path, data, perm, os.Rename)
+	return writeAtomic(path, data, perm, replaceFile)
 }
 
 // writeAtomic takes the rename step as a parameter so tests can make it

@@ -56,6 +56,10 @@ func newRootCmd(a *app) *cobra.Command {
 		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
 	})
 	root.CompletionOptions.HiddenDefaultCmd = true
+	// --version without cobra's -v shorthand: -v means --verbose in check.
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().Bool("version", false, "print the version, commit and Go version, then exit")
 	addWizardFlags(root)
 	addSubcommands(root, a)
 	return root
