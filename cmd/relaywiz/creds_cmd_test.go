@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -281,5 +282,59 @@ func TestCredsSetWithoutTerminalPointsToPasswordStdin(t *testing.T) {
 	}
 	if strings.Contains(msg, "--password-stdin:") || !strings.Contains(msg, "no terminal") || !strings.Contains(msg, "pass it with --password-stdin") {
 		t.Errorf("message %q: want it to say there is no terminal and to pass the password with --password-stdin", msg)
+	}
+}
+
+// On a terminal an unusable keyring is reported before the password is
+// asked for, not after it was typed twice.
+func TestCredsSetOnTerminalChecksKeyringFirst(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	saved := readHidden
+	defer func() { readHidden = saved }()
+	asked := 0
+	readHidden = func(*os.File) ([]byte, error) { asked++; return []byte("pw"), nil }
+	a, _, errb := credsTestApp("", failingStore{errLockedForTest})
+	a.stdin, a.stdinTTY = r, true
+	if code := run(context.Background(), a, []string{"creds", "set", "--host", "h.test", "--user", "u"}); code != exitUnavailable {
+		t.Fatalf("exit %d, want %d: %s", code, exitUnavailable, errb)
+	}
+	if asked != 0 || strings.Contains(errb.String(), "Password for") {
+		t.Errorf("asked for the password %d times before saying the keyring is unavailable: %q", asked, errb)
+	}
+}
+
+// After storing on a terminal, creds set offers the login test; "n" skips it.
+func TestCredsSetOnTerminalOffersTheTest(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	saved := readHidden
+	defer func() { readHidden = saved }()
+	readHidden = func(*os.File) ([]byte, error) { return []byte("pw"), nil }
+	store := creds.NewMemory()
+	a, out, errb := credsTestApp("", store)
+	a.stdin, a.stdinTTY = r, true
+	if _, err := w.WriteString("n\n"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if code := run(context.Background(), a, []string{"creds", "set", "--host", "h.test", "--user", "u"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.Contains(errb.String(), "Test the login on h.test port 587 now? [Y/n]") {
+		t.Errorf("no test offered: %q", errb)
+	}
+	if !strings.Contains(out.String(), "Stored the password") || strings.Contains(out.String(), "accepted") {
+		t.Errorf("stdout %q", out)
+	}
+	if st := store.Status(context.Background(), "h.test", "u"); st.State != creds.Stored {
+		t.Errorf("not stored: %v", st.State)
 	}
 }

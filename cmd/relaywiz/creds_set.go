@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"crypto/subtle"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"relaywiz/checks"
 	"relaywiz/creds"
 )
 
@@ -20,7 +23,9 @@ func newCredsSetCmd(a *app) *cobra.Command {
 		Long: `Store the SMTP password for USER at HOST in the OS keyring, replacing any
 password stored there before.
 
-On a terminal you are asked for the password twice and nothing is echoed.
+On a terminal relaywiz first makes sure the keyring can be used, then asks
+for the password twice (nothing is echoed), stores it, and offers to test the
+login right away (as 'relaywiz creds test' does, on port 587).
 Without a terminal, pass --password-stdin and pipe the password in: the first
 line of stdin is used, without its line ending. An empty password is refused.
 The password is never accepted as an argument: arguments are visible to every
@@ -38,6 +43,14 @@ what to do; nothing is written anywhere else).`,
 			if err := key.validate(); err != nil {
 				return err
 			}
+			prompting := !fromStdin && a.stdinTTY
+			if prompting {
+				// Ask the keyring first: typing a password twice only to
+				// hear that it cannot be stored wastes the admin's time.
+				if st := a.store().Status(cmd.Context(), key.host, key.user); st.State == creds.Unavailable {
+					return keyringFailure(a, st.Err)
+				}
+			}
 			secret, err := a.newPassword(key, fromStdin)
 			if err != nil {
 				return err
@@ -48,6 +61,9 @@ what to do; nothing is written anywhere else).`,
 			}
 			fmt.Fprintf(a.stdout, "Stored the password for %s on %s in %s.\n", key.user, key.host, creds.Location(key.host, key.user))
 			fmt.Fprintf(a.stdout, "check, creds test, relay and send will use it. Remove it with: relaywiz creds delete --host %s --user %s\n", key.host, key.user)
+			if prompting && a.askYes(fmt.Sprintf("Test the login on %s port 587 now? [Y/n] ", key.host)) {
+				return runCredsTest(cmd.Context(), a, credsTestOptions{key: key, port: 587, timeout: checks.DefaultDialTimeout})
+			}
 			return nil
 		},
 	}
@@ -92,4 +108,17 @@ func (a *app) newPassword(key credsKey, fromStdin bool) ([]byte, error) {
 		return nil, usageErrorf("password: the two entries differ; nothing was stored")
 	}
 	return first, nil
+}
+
+// askYes asks a yes/no question on stderr and reads the answer from stdin;
+// enter alone means yes, anything unreadable means no.
+func (a *app) askYes(question string) bool {
+	fmt.Fprint(a.stderr, question)
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(a.stderr)
+		return false
+	}
+	ans := strings.ToLower(strings.TrimSpace(line))
+	return ans == "" || ans == "y" || ans == "yes"
 }

@@ -177,6 +177,10 @@ func TestSendCmdPasswordFromKeyringAndFailures(t *testing.T) {
 	if code != 23 || !strings.Contains(out.String(), "552") {
 		t.Errorf("oversize: exit %d, want 23 with 552\n%s", code, out)
 	}
+	// The hint blames relaywiz's own limit and gives the encoded size, not Exchange.
+	if o := out.String(); !strings.Contains(o, "--max-size-mb 1") || !strings.Contains(o, "2.7 MB once encoded") || strings.Contains(o, "Get-TransportConfig") {
+		t.Errorf("oversize hint must name --max-size-mb and the encoded size:\n%s", o)
+	}
 	if n := lab.Received(); n != 1 {
 		t.Errorf("lab received %d messages, want only the keyring one", n)
 	}

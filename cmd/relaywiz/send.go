@@ -175,11 +175,27 @@ func runSend(ctx context.Context, a *app, o sendCmdOptions) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if limit := opts.MaxMessageBytes; !res.Accepted && limit > 0 && msg.Size() > limit {
+		// The embedded relay refused it, not Exchange and not the smart host:
+		// say which limit and how big the message really is.
+		res.Hint = oversizeHint(msg.Size(), o.attachMB, o.up.maxSizeMB)
+	}
 	p.summary(res, cfg.Name())
 	if code := res.ExitCode(); code != 0 {
 		return withExit(code, nil)
 	}
 	return nil
+}
+
+// oversizeHint names relaywiz's own limit and the encoded size, which is
+// about a third above the attachment's size because of base64.
+func oversizeHint(size int64, attachMB, maxMB int) string {
+	mb := float64(size) / (1 << 20)
+	h := fmt.Sprintf("the message is %.1f MB once encoded", mb)
+	if attachMB > 0 {
+		h += fmt.Sprintf(" (--attach-mb %d grows by about a third in base64)", attachMB)
+	}
+	return h + fmt.Sprintf(", over relaywiz's own --max-size-mb %d. Raise --max-size-mb (not above the SIZE the smart host advertises, see `relaywiz check`) or lower --attach-mb.", maxMB)
 }
 
 // sendPrinter renders progress lines: one per finished step, coloured only
