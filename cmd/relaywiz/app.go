@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net"
 	"os"
 
 	"github.com/mattn/go-isatty"
@@ -31,6 +32,11 @@ type app struct {
 	// store opens the credential store: the OS keyring in production, an
 	// in-memory creds.NewMemory() (or a fake) in tests. See password.go.
 	store func() creds.Store
+
+	// resolver answers the DNS look-ups commands make on their own (the
+	// placeholder-domain check): net.DefaultResolver in production, nil in
+	// tests, which then inject a fake where they test it.
+	resolver stepsResolver
 }
 
 func newProcessApp() *app {
@@ -43,6 +49,7 @@ func newProcessApp() *app {
 		stderrTTY: isatty.IsTerminal(os.Stderr.Fd()) || isatty.IsCygwinTerminal(os.Stderr.Fd()),
 		getenv:    os.Getenv,
 		store:     func() creds.Store { return creds.NewKeyring(creds.DefaultTimeout) },
+		resolver:  net.DefaultResolver,
 	}
 }
 

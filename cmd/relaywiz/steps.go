@@ -53,7 +53,10 @@ type stepsFlags struct {
 }
 
 func newStepsCmd(a *app) *cobra.Command {
-	return newStepsCmdWith(a, stepsDeps{resolver: net.DefaultResolver, dnsTimeout: 5 * time.Second})
+	// a.resolver is net.DefaultResolver in the process and nil in tests, so
+	// the automatic check of the default placeholder never reaches public
+	// DNS from a test (tests inject a fake through newStepsCmdWith).
+	return newStepsCmdWith(a, stepsDeps{resolver: a.resolver, dnsTimeout: 5 * time.Second})
 }
 
 func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
@@ -165,7 +168,9 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 	if err := in.Validate(); err != nil {
 		return usageErrorf("%s", stepsFieldErrors(err))
 	}
-	if f.checkDNS {
+	if f.checkDNS || usesDefaultPlaceholder(cmd, in) && deps.resolver != nil {
+		// The manuals' example domain is a real one: using it unchanged is
+		// worth a DNS look even when --check-dns was not asked for.
 		checkPlaceholderDNS(ctx, a.stderr, deps, in)
 	}
 	arts, err := steps.Generate(in)
@@ -312,6 +317,17 @@ func writeStepsOut(a *app, f *stepsFlags, in steps.Inputs, arts []steps.Artifact
 		fmt.Fprintln(a.stdout, "Import pams.reg on an Outlook PC only after verify.ps1 passes: before that, Zivver mail would leave unsecured.")
 	}
 	return nil
+}
+
+// usesDefaultPlaceholder reports whether the scenario's placeholder domain is
+// still the manuals' example, not one the admin chose.
+func usesDefaultPlaceholder(cmd *cobra.Command, in steps.Inputs) bool {
+	s, ok := steps.Lookup(string(in.Scenario))
+	if !ok || !s.Uses(steps.FieldPlaceholderDomain) || cmd.Flags().Changed("placeholder-domain") {
+		return false
+	}
+	def := steps.Defaults(in.Scenario).PlaceholderDomain
+	return def != "" && strings.EqualFold(in.PlaceholderDomain, def)
 }
 
 // checkPlaceholderDNS warns when the placeholder domain exists in public
