@@ -138,6 +138,9 @@ type fakeSender struct {
 	reqs  []SendRequest
 	fail  error
 	block chan struct{}
+	// handOver: the transcript shows the end of the message sent before
+	// the send blocks (a send cut short after that may have been delivered).
+	handOver bool
 }
 
 func (f *fakeSender) send(ctx context.Context, r SendRequest, transcript func(string)) (SendResult, error) {
@@ -145,9 +148,12 @@ func (f *fakeSender) send(ctx context.Context, r SendRequest, transcript func(st
 	cp := r
 	cp.Password = append([]byte(nil), r.Password...)
 	f.reqs = append(f.reqs, cp)
-	block, fail := f.block, f.fail
+	block, fail, handOver := f.block, f.fail, f.handOver
 	f.mu.Unlock()
 	transcript(fmt.Sprintf("[%d] ~> AUTH LOGIN <redacted>", r.Port))
+	if handOver {
+		transcript(fmt.Sprintf("[%d] ~> .", r.Port))
+	}
 	if block != nil {
 		select {
 		case <-block:

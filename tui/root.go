@@ -60,6 +60,11 @@ type Model struct {
 
 	width, height int
 	quitting      bool
+	// interrupted: the wizard ended by ctrl+c rather than by finishing;
+	// the command exits 130 then, as every other command does.
+	interrupted bool
+	// abortNote says what became of a test send that quitting cut short.
+	abortNote string
 }
 
 // New builds the wizard. ctx bounds everything it starts (checks, sends,
@@ -167,16 +172,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 
-	if om, ok := msg.(ownedMsg); ok {
-		id := om.owner()
-		if id == stepTroubleshoot {
-			return m, m.updateStep(m.trouble, msg)
+	var cmd tea.Cmd
+	if om, ok := msg.(ownedMsg); ok && (om.owner() == stepTroubleshoot || om.owner() >= 0 && om.owner() < stepCount) {
+		if id := om.owner(); id == stepTroubleshoot {
+			cmd = m.updateStep(m.trouble, msg)
+		} else {
+			cmd = m.updateStep(m.steps[id], msg)
 		}
-		if id >= 0 && id < stepCount {
-			return m, m.updateStep(m.steps[id], msg)
-		}
+	} else {
+		cmd = m.updateStep(m.current(), msg)
 	}
-	return m, m.updateStep(m.current(), msg)
+	// "Quit anyway?" is about the work that was running; once it has
+	// finished there is nothing to confirm any more.
+	if m.confirmQuit != "" && m.current().Busy() == "" {
+		m.confirmQuit = ""
+	}
+	return m, cmd
 }
 
 func (m *Model) updateStep(s Step, msg tea.Msg) tea.Cmd {
@@ -187,18 +198,18 @@ func (m *Model) updateStep(s Step, msg tea.Msg) tea.Cmd {
 func (m *Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, m.keys.Quit) {
 		if m.confirmQuit != "" { // a second ctrl+c means it
-			return m.quit()
+			return m.interrupt()
 		}
 		if busy := m.current().Busy(); busy != "" {
 			m.confirmQuit = busy
 			return m, nil
 		}
-		return m.quit()
+		return m.interrupt()
 	}
 	if m.confirmQuit != "" {
 		switch {
 		case key.Matches(msg, m.keys.Yes):
-			return m.quit()
+			return m.interrupt()
 		case key.Matches(msg, m.keys.No):
 			m.confirmQuit = ""
 		}
@@ -222,6 +233,23 @@ func (m *Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	_, cmd := step.Update(msg)
 	return m, cmd
 }
+
+// interrupt ends the wizard at the admin's ctrl+c, noting first what
+// became of a test send it cuts short.
+func (m *Model) interrupt() (tea.Model, tea.Cmd) {
+	m.interrupted = true
+	if a, ok := m.current().(interface{ AbortNote() string }); ok {
+		m.abortNote = a.AbortNote()
+	}
+	return m.quit()
+}
+
+// Interrupted reports whether the wizard ended by ctrl+c (exit 130).
+func (m *Model) Interrupted() bool { return m.interrupted }
+
+// Width is the terminal's width as last reported, for what is printed
+// after the wizard's screen is gone.
+func (m *Model) Width() int { return m.width }
 
 func (m *Model) quit() (tea.Model, tea.Cmd) {
 	m.quitting = true
@@ -412,15 +440,26 @@ func fixFor(err error) string {
 }
 
 // Recap is what stays on the terminal after the wizard's screen is gone:
-// the summary when the wizard got there, otherwise where to pick up.
+// the summary when the wizard got there, otherwise where to pick up. It is
+// wrapped at spaces to width, and a path always gets a line of its own, so
+// the terminal never breaks one mid-name.
 func (m *Model) Recap(width int) string {
+	if width <= 0 {
+		width = defaultWidth
+	}
 	ses := m.c.Session
+	var b strings.Builder
+	if m.abortNote != "" {
+		b.WriteString(wrap("relaywiz: "+m.abortNote, width) + "\n")
+	}
 	if !m.inTrouble && m.cur == StepSummary && ses.HasScenario {
-		return m.steps[StepSummary].(*summaryStep).render(width)
+		b.WriteString(m.steps[StepSummary].(*summaryStep).render(width))
+		return b.String()
 	}
-	msg := fmt.Sprintf("relaywiz: stopped at step %d of %d (%s).", int(m.cur)+1, int(stepCount), m.steps[m.cur].Title())
+	b.WriteString(wrap(fmt.Sprintf("relaywiz: stopped at step %d of %d (%s).", int(m.cur)+1, int(stepCount), m.steps[m.cur].Title()), width))
 	if ses.ProfilePath != "" && ses.HasScenario {
-		msg += " Your answers are saved in " + ses.ProfilePath + "; run relaywiz again to continue."
+		b.WriteString("\nYour answers are saved in\n  " + ses.ProfilePath + "\n")
+		b.WriteString(wrap("Run relaywiz again to continue at this step (it offers to start over).", width))
 	}
-	return msg
+	return b.String()
 }

@@ -39,6 +39,9 @@ type liveTestStep struct {
 	spin    spinner.Model
 	outcome *SendOutcome
 	problem string
+	// handedOver: the transcript shows the message's end (".") or its last
+	// BDAT chunk was sent, so a send cut short now may have been delivered.
+	handedOver bool
 }
 
 type livePhase int
@@ -109,6 +112,22 @@ func (s *liveTestStep) Busy() string {
 		return "test send"
 	}
 	return ""
+}
+
+// AbortNote says, when quitting cuts a send short, whether the message can
+// have reached the smart host: before the end of the message was sent it
+// cannot; after that, only the smart host's reply (not seen) would tell.
+func (s *liveTestStep) AbortNote() string {
+	switch {
+	case s.phase == liveStartingLab:
+		return "the test send was interrupted while the lab smart host was starting: nothing was sent."
+	case s.phase != liveSending:
+		return ""
+	case s.handedOver:
+		return "the test send was interrupted after the whole message had been handed to the smart host, before its reply: it may have been delivered. Check the recipient's mailbox (" + s.c.Session.TestTo + ") before sending again."
+	default:
+		return "the test send was interrupted before the message was complete: nothing was delivered."
+	}
 }
 
 func (s *liveTestStep) Leave() {
@@ -235,6 +254,9 @@ func (s *liveTestStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return s, nil
 	case sendLineMsg:
 		if msg.gen == s.gen && s.phase == liveSending {
+			if l := strings.TrimSpace(msg.line); strings.HasSuffix(l, "> .") || strings.Contains(strings.ToUpper(l), " LAST") && strings.Contains(strings.ToUpper(l), "BDAT") {
+				s.handedOver = true
+			}
 			s.lines = append(s.lines, msg.line)
 			s.refresh()
 			s.vp.GotoBottom()
@@ -315,6 +337,7 @@ func (s *liveTestStep) send() tea.Cmd {
 	s.phase = liveSending
 	s.lines = nil
 	s.outcome = nil
+	s.handedOver = false
 	trigger, _, _ := s.trigger()
 	req := SendRequest{
 		From: ses.TestFrom, To: ses.TestTo, Subject: ses.TestSubject, Trigger: trigger,

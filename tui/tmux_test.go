@@ -234,3 +234,19 @@ func TestBinaryWithoutTerminal(t *testing.T) {
 		}
 	}
 }
+
+// ctrl+c leaves the wizard with exit status 130, as every command does on
+// an interrupt, and says where it stopped.
+func TestTmuxCtrlCExits130(t *testing.T) {
+	tmux := testpeers.RequireTool(t, "tmux")
+	bin := relaywizBinary(t)
+	home := fixedTempDir(t)
+	p := &pane{t: t, tmux: tmux, socket: fmt.Sprintf("relaywiz-test-int-%d", os.Getpid())}
+	t.Cleanup(func() { _ = exec.Command(tmux, "-L", p.socket, "kill-server").Run() })
+	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"), "XDG_CACHE_HOME=" + filepath.Join(home, "cache"), "TERM=xterm-256color"}
+	script := fmt.Sprintf("cd %s && env %s %s; echo RELAYWIZ-EXIT=$?; sleep 300", home, strings.Join(env, " "), bin)
+	p.run("new-session", "-d", "-s", "wiz", "-x", "80", "-y", "24", script)
+	p.wait("Step 1 of 8 · Scenario")
+	p.keys("C-c")
+	p.wait("RELAYWIZ-EXIT=130", "stopped at step 1 of 8")
+}

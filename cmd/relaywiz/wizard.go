@@ -62,7 +62,10 @@ func runWizard(ctx context.Context, a *app, cmd *cobra.Command) error {
 	}
 	// The alternate screen is gone: leave the admin the summary (or where
 	// to pick up again) in the scrollback.
-	fmt.Fprintln(a.stdout, m.Recap(80))
+	fmt.Fprintln(a.stdout, m.Recap(m.Width()))
+	if m.Interrupted() {
+		return withExit(exitInterrupted, nil) // ctrl+c: 130, as every command
+	}
 	return nil
 }
 
