@@ -65,6 +65,9 @@ type Model struct {
 	interrupted bool
 	// abortNote says what became of a test send that quitting cut short.
 	abortNote string
+	// resume is the step the saved answers stopped at, offered until the
+	// admin answers (StepScenario: no offer).
+	resume StepID
 }
 
 // New builds the wizard. ctx bounds everything it starts (checks, sends,
@@ -106,6 +109,10 @@ func New(ctx context.Context, opts Options) (*Model, error) {
 	if c.Session.HasScenario && o.ProfilePath != "" {
 		m.status = statusMsg{text: "Answers loaded from " + o.ProfilePath + " — enter keeps each one."}
 	}
+	if r := c.Session.ResumeAt; r > StepScenario && r < stepCount {
+		m.resume = r
+	}
+	m.layout()
 	return m, nil
 }
 
@@ -164,7 +171,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, m.trouble.Enter()
 	case finishMsg:
+		// Finished: the next run starts at the beginning, answers filled in.
+		m.c.Session.LastStep = StepScenario
 		return m.quit()
+	case resumeCredsMsg:
+		return m.resumeWithPassword(msg)
 	case profileSavedMsg:
 		if msg.err != nil {
 			m.status = statusMsg{text: "Could not save your answers: " + msg.err.Error(), isErr: true}
@@ -215,6 +226,19 @@ func (m *Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if m.resume != StepScenario {
+		target := m.resume
+		m.resume = StepScenario
+		m.layout()
+		switch {
+		case key.Matches(msg, m.keys.Yes):
+			return m.resumeTo(target)
+		case key.Matches(msg, m.keys.No):
+			m.status = statusMsg{text: "Starting over at step 1; your answers stay filled in."}
+			return m, nil
+		}
+		// any other key: the offer is declined and the key does its job
+	}
 	if m.err != nil { // any key dismisses the error
 		m.err = nil
 		return m, nil
@@ -244,6 +268,49 @@ func (m *Model) interrupt() (tea.Model, tea.Cmd) {
 	return m.quit()
 }
 
+// resumeCredsMsg carries the keyring's answer when a resumed run skips
+// past the credentials step.
+type resumeCredsMsg struct {
+	to  StepID
+	pw  []byte
+	err error
+}
+
+// resumeTo continues at the step the last run stopped at. The answers are
+// loaded already; what a run proves (checks, the login) is not saved, so a
+// step after Credentials first takes the password from the keyring, and
+// says so, rather than sending without one.
+func (m *Model) resumeTo(id StepID) (tea.Model, tea.Cmd) {
+	ses := m.c.Session
+	if ses.Port == 0 && ses.connectorPort != 0 {
+		ses.Port = ses.connectorPort
+	}
+	if id > StepCredentials && ses.User != "" && !ses.UseLab && !ses.HasPassword() {
+		store, ctx, host, user := m.c.Deps.Creds, m.c.Ctx, ses.Host, ses.User
+		return m, func() tea.Msg {
+			pw, err := store.Get(ctx, host, user)
+			return resumeCredsMsg{to: id, pw: pw, err: err}
+		}
+	}
+	return m.move(id)
+}
+
+func (m *Model) resumeWithPassword(msg resumeCredsMsg) (tea.Model, tea.Cmd) {
+	ses := m.c.Session
+	defer creds.Zero(msg.pw)
+	if msg.err != nil {
+		model, cmd := m.move(StepCredentials)
+		m.status = statusMsg{text: "Continuing at Credentials: the password for " + ses.User + " could not be read from the keyring (" + msg.err.Error() + ").", isErr: true}
+		return model, cmd
+	}
+	ses.SetPassword(msg.pw)
+	ses.Creds = CredsKeyring
+	ses.CredsNote = "Taken from the OS keyring, where an earlier run stored it; not tested again on this run."
+	model, cmd := m.move(msg.to)
+	m.status = statusMsg{text: "Continuing at step " + fmt.Sprint(int(msg.to)+1) + " with the saved answers; esc goes back to earlier steps."}
+	return model, cmd
+}
+
 // Interrupted reports whether the wizard ended by ctrl+c (exit 130).
 func (m *Model) Interrupted() bool { return m.interrupted }
 
@@ -252,6 +319,9 @@ func (m *Model) Interrupted() bool { return m.interrupted }
 func (m *Model) Width() int { return m.width }
 
 func (m *Model) quit() (tea.Model, tea.Cmd) {
+	if m.c.Session.LastStep != StepScenario || m.cur != StepSummary {
+		m.c.Session.LastStep = m.cur
+	}
 	m.quitting = true
 	m.confirmQuit = ""
 	return m, tea.Sequence(m.saveProfileCmd(), tea.Quit)
@@ -283,6 +353,7 @@ func (m *Model) move(id StepID) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	forward := id > m.cur
+	m.c.Session.LastStep = id
 	m.current().Leave()
 	m.inTrouble = false
 	m.cur = id
@@ -332,6 +403,8 @@ func (m *Model) footerKeys() help.KeyMap {
 	switch {
 	case m.confirmQuit != "":
 		return confirmKeys{m.keys}
+	case m.resume != StepScenario:
+		return resumeKeys{m.keys}
 	case m.err != nil:
 		return errorKeys{m.keys}
 	}
@@ -401,6 +474,9 @@ func (m *Model) statusLine() string {
 	st := m.c.Styles
 	if m.confirmQuit != "" {
 		return st.StatusError.Render(markWarn + " A " + m.confirmQuit + " is running. Quit anyway? (y/n)")
+	}
+	if m.resume != StepScenario {
+		return st.Status.Render(fmt.Sprintf("The last run stopped at step %d (%s). Continue there? (y/n: start over)", int(m.resume)+1, m.steps[m.resume].Title()))
 	}
 	if m.status.text == "" {
 		return ""
