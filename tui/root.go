@@ -478,6 +478,11 @@ func (m *Model) statusLine() string {
 	if m.resume != StepScenario {
 		return st.Status.Render(fmt.Sprintf("The last run stopped at step %d (%s). Continue there? (y/n: start over)", int(m.resume)+1, m.steps[m.resume].Title()))
 	}
+	if fs, ok := m.current().(formShower); ok && m.err == nil {
+		if e := formError(fs.shownForm()); e != "" {
+			return st.StatusError.Render(markFail + " " + e)
+		}
+	}
 	if m.status.text == "" {
 		return ""
 	}

@@ -414,3 +414,8 @@ func isIPv4(s string) bool {
 	}
 	return true
 }
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *detailsStep) shownForm() *huh.Form {
+	return s.form
+}

@@ -450,3 +450,11 @@ func (s *liveTestStep) resultLine(w int) string {
 	}
 	return st.Fail.Render(wrap(line, w))
 }
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *liveTestStep) shownForm() *huh.Form {
+	if s.phase != liveForm {
+		return nil
+	}
+	return s.form
+}

@@ -202,3 +202,8 @@ func labHostPort(addr string) (string, int) {
 	n, _ := strconv.Atoi(p)
 	return h, n
 }
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *smartHostStep) shownForm() *huh.Form {
+	return s.form
+}

@@ -488,3 +488,11 @@ func (s *troubleshootStep) View() string {
 	}
 	return s.vp.View()
 }
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *troubleshootStep) shownForm() *huh.Form {
+	if !s.inForm() {
+		return nil
+	}
+	return s.form
+}

@@ -441,10 +441,10 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 		}
 		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, st.mark(f.Severity)), "      ", title)
 		if f.Detail != "" {
-			wrapIndented(w, "      ", "      ", f.Detail)
+			writeProse(w, "      ", "      ", f.Detail)
 		}
 		if f.Fix != "" {
-			wrapIndented(w, "      "+st.bold.Render("fix:")+" ", "           ", f.Fix)
+			writeProse(w, "      "+st.bold.Render("fix:")+" ", "           ", f.Fix)
 		}
 	}
 }

@@ -153,7 +153,7 @@ func renderExplain(w io.Writer, st troubleStyles, info checks.ReplyInfo) {
 	fmt.Fprintf(w, "%s  %s\n\n", st.bold.Render(strings.Join(code, " ")), kind)
 	for _, part := range [][2]string{{"Meaning:", info.Meaning}, {"Likely cause:", info.Cause}, {"Fix:", info.Fix}} {
 		fmt.Fprintln(w, st.bold.Render(part[0]))
-		wrapIndented(w, "  ", "  ", part[1])
+		writeProse(w, "  ", "  ", part[1])
 	}
 }
 
