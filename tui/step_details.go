@@ -158,7 +158,27 @@ var detailFields = []string{
 	steps.FieldMaxSizeMB, steps.FieldName, steps.FieldPriority, steps.FieldTestRecipient,
 }
 
-// question is the title and the one-line explanation of a field.
+// question is the title and the one-line explanation of a field. A few
+// fields mean something else per scenario (see scenarioQuestion).
+func (s *detailsStep) question(field string) (title, desc string) {
+	if t, d, ok := scenarioQuestion(s.c.Session.Scenario.ID, field); ok {
+		return t, d
+	}
+	return question(field)
+}
+
+// scenarioQuestion is the wording of a field where the scenario changes
+// what relaywiz does with the answer.
+func scenarioQuestion(id steps.ScenarioID, field string) (title, desc string, ok bool) {
+	if id == steps.CryptshareOnPrem && field == steps.FieldConnector {
+		// On-premises the gateway connector takes all mail (*), so the
+		// connectors named here are switched off (kept, not deleted).
+		return "Existing connectors to switch off (optional)",
+			"Send connectors for all domains that the gateway connector replaces: apply.ps1 switches them off (kept, not deleted; undo.ps1 switches them on again). Exact names, comma-separated.", true
+	}
+	return "", "", false
+}
+
 func question(field string) (title, desc string) {
 	switch field {
 	case triggerKey(steps.TriggerSubject):
@@ -194,7 +214,7 @@ func question(field string) (title, desc string) {
 func (s *detailsStep) buildForm() *huh.Form {
 	var fields []huh.Field
 	for _, f := range s.order {
-		title, desc := question(f)
+		title, desc := s.question(f)
 		fields = append(fields, huh.NewInput().Title(title).Description(desc).
 			Value(s.vals[f]).Validate(s.validator(f)))
 	}

@@ -149,3 +149,15 @@ func TestSplitList(t *testing.T) {
 		t.Fatalf("splitList = %q", got)
 	}
 }
+
+// On-premises Cryptshare switches the named connectors off; the question
+// says so instead of asking for connectors to keep.
+func TestDetailsCryptshareConnectorsSaySwitchedOff(t *testing.T) {
+	f := newFixture(t)
+	c := newCommon(t, f.options())
+	c.Session.chooseScenario(scenario(t, steps.CryptshareOnPrem))
+	c.Session.useProvider("192.0.2.25", []int{25}, "", "")
+	h := stepHarness(t, newDetailsStep(c))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 60})
+	h.requireWrapped("Existing connectors to switch off (optional)", "apply.ps1 switches them off (kept, not deleted")
+}
