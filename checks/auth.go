@@ -108,3 +108,104 @@ func replyText(se *smtp.SMTPError) string {
 	}
 	return s
 }
+
+// isCredentialRejection: the server judged the credentials and said no
+// (535, or an enhanced 5.7.8). Only then is another port's login pointless.
+func isCredentialRejection(err error) bool {
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code == 535 || se.EnhancedCode == (smtp.EnhancedCode{5, 7, 8})
+}
+
+// exchangeLoginClient is AUTH LOGIN exactly as Exchange's send connector
+// sends it: a bare "AUTH LOGIN" (no initial response), the user name in
+// answer to the first 334 and the password to the second, whatever the
+// prompts say. A 334 reply of more than one line ends the exchange, as it
+// does for Exchange ("AUTH response was illegally formatted").
+type exchangeLoginClient struct {
+	user, pass string
+	step       int
+	rec        *replyRecorder // the raw replies, to see "334-" lines
+	illegal    bool
+}
+
+var errIllegalAuthResponse = errors.New("the server's 334 reply had more than one line (Exchange: " + ExchangeIllegalAuthResponse + ")")
+
+func (c *exchangeLoginClient) Start() (string, []byte, error) { return sasl.Login, nil, nil }
+
+func (c *exchangeLoginClient) Next([]byte) ([]byte, error) {
+	if c.rec != nil && (bytes.HasPrefix(c.rec.buf, []byte("334-")) || bytes.Contains(c.rec.buf, []byte("\n334-"))) {
+		c.illegal = true
+		return nil, errIllegalAuthResponse
+	}
+	c.step++
+	switch c.step {
+	case 1:
+		return []byte(c.user), nil
+	case 2:
+		return []byte(c.pass), nil
+	}
+	return nil, sasl.ErrUnexpectedServerChallenge
+}
+
+// authLikeExchange is the auth stage of the Exchange Server dialect.
+func (s *session) authLikeExchange() (string, string, error) {
+	if !s.ehloTLS.authLogin {
+		s.res.Auth = AuthUnavailable
+		s.predicted = ExchangeRequireBasicAuth
+		var offered string
+		mechs := s.res.AuthMechanisms
+		switch {
+		case s.ehloTLS.authOldForm && containsFold(mechs, sasl.Login):
+			offered = "the server lists LOGIN only in the old form AUTH=LOGIN"
+		case len(mechs) > 0:
+			offered = "the server offers AUTH " + strings.Join(mechs, " ") + ", not LOGIN"
+		default:
+			offered = "the server offers no AUTH after TLS"
+		}
+		return "Exchange will not log in: " + offered + " (Exchange needs a line \"AUTH ... LOGIN\")",
+			hintExchangeNoLogin(), errors.New("no \"AUTH ... LOGIN\" line in the EHLO reply after TLS")
+	}
+	rec := &replyRecorder{}
+	s.secure.record = rec
+	c := &exchangeLoginClient{user: s.o.User, pass: string(s.o.Password), rec: rec}
+	err := s.client.Auth(c)
+	s.secure.record = nil
+	if c.illegal {
+		s.res.Auth = AuthFailed
+		s.predicted = ExchangeIllegalAuthResponse
+		return "LOGIN as " + s.o.User + ": the server answered with a 334 reply of more than one line; Exchange gives up there",
+			hintIllegal334(), err
+	}
+	if err != nil {
+		status, detail, hint := classifyAuthError(err)
+		s.res.Auth = status
+		s.credsRejected = isCredentialRejection(err)
+		return "LOGIN as " + s.o.User + ": " + detail, hint, err
+	}
+	s.res.Auth = AuthOK
+	s.res.AuthMechanism = sasl.Login
+	return "accepted (LOGIN as " + s.o.User + ", two 334 prompts, as Exchange logs in)", "", nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hintExchangeNoLogin() string {
+	return "Exchange's send connector authenticates only with AUTH LOGIN and only when the EHLO reply after STARTTLS has a line " +
+		"\"AUTH ... LOGIN\" (space-separated). Ask the provider to advertise it that way on this port, or use the port that does; " +
+		"check with --as generic shows what else the server accepts."
+}
+
+func hintIllegal334() string {
+	return "The server's AUTH LOGIN prompt came as a multi-line 334 reply. Exchange accepts only single-line 334 prompts and drops the attempt; " +
+		"ask the provider to fix the prompt (or use another port or smart host)."
+}

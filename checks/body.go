@@ -29,9 +29,11 @@ import (
 // any failure, closes the connection instead, so a truncated message is
 // never accepted upstream.
 //
-// BDAT (CHUNKING) was tried as well and left out: it needs no
-// dot-stuffing, but Postfix took about 35% longer to take a 10 MB message
-// in BDAT chunks than in DATA, pipelined or not.
+// The Exchange dialects send the message the way Exchange does when the
+// smart host offers CHUNKING: the whole message as one "BDAT <n> LAST"
+// (see bdat.go). That needs the size first, so the content is held in
+// memory until Commit. The generic dialect keeps DATA: in 64-1024 KB BDAT
+// chunks Postfix took about 35% longer for a 10 MB message than in DATA.
 
 const (
 	// bodyChunk is how much encoded content is collected before it is
@@ -63,6 +65,10 @@ type BodyWriter struct {
 	done bool
 	// endSent: Commit handed the end of the message to go-smtp.
 	endSent bool
+	// bdat: the message goes as one BDAT <n> LAST at Commit; until then
+	// it is only held (spool).
+	bdat  bool
+	spool *bdatSpool
 }
 
 // Body sends DATA and returns the writer for the message content. A
@@ -71,6 +77,9 @@ type BodyWriter struct {
 func (c *Conn) Body() (*BodyWriter, error) {
 	if c.s == nil || c.s.secure == nil {
 		return nil, errors.New("checks: Body needs a connection made by Dial")
+	}
+	if c.UsesBDAT() {
+		return &BodyWriter{c: c, bdat: true, spool: newBDATSpool()}, nil
 	}
 	dc, err := c.Client.Data()
 	if err != nil {
@@ -88,6 +97,12 @@ func (w *BodyWriter) Write(p []byte) (int, error) {
 	}
 	if w.done {
 		return 0, errBodyDone
+	}
+	if w.bdat {
+		if err := w.spool.write(p); err != nil {
+			return 0, w.fail(err)
+		}
+		return len(p), nil
 	}
 	if w.buf == nil {
 		if len(w.held)+len(p) <= smallBody {
@@ -144,6 +159,9 @@ func (w *BodyWriter) Commit() (string, error) {
 		return "", errBodyDone
 	}
 	w.done = true
+	if w.bdat {
+		return w.commitBDAT()
+	}
 	tail := w.held
 	if w.buf != nil {
 		w.buf = w.enc.finish(w.buf)
@@ -183,6 +201,7 @@ func (w *BodyWriter) EndSent() bool { return w.endSent }
 // full. The Conn is unusable afterwards.
 func (w *BodyWriter) Abort() {
 	w.done = true
+	w.spool.close()
 	if w.err == nil {
 		w.err = errors.New("checks: message content aborted")
 	}
@@ -195,6 +214,7 @@ func (w *BodyWriter) fail(err error) error {
 	if w.err == nil {
 		w.err = err
 	}
+	w.spool.close()
 	_ = w.c.Close()
 	return w.err
 }
@@ -224,6 +244,8 @@ func (w *BodyWriter) writeRaw(b []byte) error {
 type bodyEncoder struct {
 	state encState
 	lines int // line ends written
+	// noDots: BDAT content, where a leading "." is just a character.
+	noDots bool
 }
 
 type encState uint8
@@ -249,7 +271,7 @@ func (e *bodyEncoder) encode(dst, p []byte) []byte {
 			}
 		case encLineStart:
 			e.state = encInLine
-			if p[0] == '.' {
+			if p[0] == '.' && !e.noDots {
 				dst = append(dst, '.')
 			}
 		}

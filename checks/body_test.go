@@ -164,7 +164,9 @@ func (b *bodyServer) snapshot() ([][]byte, int) {
 }
 
 // dialBodyServer starts b with TLS and dials it, collecting the transcript.
-func dialBodyServer(t *testing.T, b *bodyServer) (*Conn, func() string) {
+// It speaks the generic dialect (DATA, the streaming path) unless told
+// otherwise; bdat_test.go covers the Exchange dialect's BDAT.
+func dialBodyServer(t *testing.T, b *bodyServer, dialect ...Dialect) (*Conn, func() string) {
 	t.Helper()
 	pki := newTestPKI(t)
 	srv := smtp.NewServer(b)
@@ -175,8 +177,13 @@ func dialBodyServer(t *testing.T, b *bodyServer) (*Conn, func() string) {
 	port := serve(t, srv.Serve, func() { srv.Close() })
 	var mu sync.Mutex
 	var lines []string
+	d := DialectGeneric
+	if len(dialect) > 0 {
+		d = dialect[0]
+	}
 	conn, err := Dial(context.Background(), DialOptions{
-		Host: fakeName, Port: port, Resolver: loopbackResolver, CAFile: pki.caFile, Timeout: 5 * time.Second,
+		Dialect: d,
+		Host:    fakeName, Port: port, Resolver: loopbackResolver, CAFile: pki.caFile, Timeout: 5 * time.Second,
 		Transcript: func(l TranscriptLine) { mu.Lock(); lines = append(lines, l.String()); mu.Unlock() },
 	})
 	if err != nil {

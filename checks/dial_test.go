@@ -12,12 +12,22 @@ import (
 )
 
 func TestDialReadyForMailAndTranscriptKeepsSecrets(t *testing.T) {
-	for _, mech := range []string{"LOGIN", "PLAIN"} {
-		t.Run(mech, func(t *testing.T) {
+	for _, tc := range []struct {
+		mech     string
+		dialect  Dialect
+		authLine string
+	}{
+		{"LOGIN", DialectExchangeServer, "~> AUTH LOGIN\n"},
+		{"LOGIN", DialectGeneric, "~> AUTH LOGIN " + redacted},
+		{"PLAIN", DialectGeneric, "~> AUTH PLAIN " + redacted},
+	} {
+		mech := tc.mech
+		t.Run(mech+"/"+string(tc.dialect), func(t *testing.T) {
 			port, pki := tlsFake(t, &fakeMTA{mechs: []string{mech}}, leafOpts{})
 			var lines []TranscriptLine
 			conn, err := Dial(context.Background(), DialOptions{
-				Host: fakeName, Port: port, Resolver: loopbackResolver, CAFile: pki.caFile,
+				Dialect: tc.dialect,
+				Host:    fakeName, Port: port, Resolver: loopbackResolver, CAFile: pki.caFile,
 				User: goodUser, Password: []byte(goodPass), Timeout: 5 * time.Second,
 				Transcript: func(l TranscriptLine) { lines = append(lines, l) },
 			})
@@ -46,7 +56,7 @@ func TestDialReadyForMailAndTranscriptKeepsSecrets(t *testing.T) {
 					t.Fatalf("transcript leaks a secret (%q):\n%s", secret, text)
 				}
 			}
-			for _, want := range []string{"AUTH " + mech + " " + redacted, "~> MAIL FROM:<a@example.test>", "message content not shown", "<~ 221"} {
+			for _, want := range []string{tc.authLine, "~> MAIL FROM:<a@example.test>", "message content not shown", "<~ 221"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("transcript lacks %q:\n%s", want, text)
 				}

@@ -12,6 +12,11 @@ type ehloInfo struct {
 	ext      map[string]string // KEYWORD → parameters
 	keywords []string          // in the order advertised
 	masked   bool              // keywords like "XXXXXXXA": a firewall rewrote them
+	// authLogin: a line whose first word is exactly AUTH (not "AUTH=")
+	// lists LOGIN, the only form Exchange's send connector logs in to.
+	authLogin bool
+	// authOldForm: only "AUTH=..." lines were seen.
+	authOldForm bool
 }
 
 // parseEHLO reads the lines of a 250 EHLO reply with the reply codes
@@ -27,9 +32,17 @@ func parseEHLO(msg string) ehloInfo {
 		}
 		kw, params, _ := strings.Cut(line, " ")
 		kw = strings.ToUpper(kw)
+		if kw == "AUTH" {
+			for _, m := range strings.Fields(params) {
+				if strings.EqualFold(m, "LOGIN") {
+					info.authLogin = true
+				}
+			}
+		}
 		// Old servers announce "AUTH=LOGIN PLAIN" (pre-RFC 2554 syntax).
 		if k, p, ok := strings.Cut(kw, "="); ok && k == "AUTH" {
 			kw, params = k, strings.TrimSpace(p+" "+params)
+			info.authOldForm = true
 		}
 		if isMaskedKeyword(kw) {
 			info.masked = true

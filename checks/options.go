@@ -28,6 +28,10 @@ type DialOptions struct {
 	Host string // DNS name or IP literal of the smart host
 	Port int    // 25, 587, ...
 
+	// Dialect is the client relaywiz speaks as (zero: DefaultDialect,
+	// Exchange Server's send connector).
+	Dialect Dialect
+
 	// EHLOName is the name we introduce ourselves with. Empty: the local
 	// host name when it is fully qualified, else the address literal of the
 	// local (egress) address, e.g. "[192.0.2.10]" (RFC 5321 4.1.4).
@@ -72,12 +76,22 @@ type DialOptions struct {
 	// Progress, when set, receives a StageStarted and a StageFinished event
 	// for every stage.
 	Progress func(Event)
+
+	gate *authGate // Run: one login per run across the ports
 }
 
 // Options configure Run: one session per port, all ports side by side.
 type Options struct {
 	Host  string
-	Ports []int // default 25 and 587
+	Ports []int // default 25 and 587; DialectExchangeOnline probes 25 only
+
+	// Dialect is the client relaywiz speaks as (zero: DefaultDialect).
+	Dialect Dialect
+	// AuthPort is the connector's port: with credentials it logs in first,
+	// and the other ports only learn its outcome (one login per run, so a
+	// wrong password never counts twice against a lockout policy). Zero:
+	// the first port ready to log in leads.
+	AuthPort int
 
 	EHLOName           string
 	TLSServerName      string

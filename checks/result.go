@@ -11,6 +11,13 @@ type StageResult struct {
 	Ms     float64 `json:"ms"`
 	Detail string  `json:"detail"`
 	Hint   string  `json:"hint"`
+	// ExchangeError is the text Exchange's queue will show for this
+	// failure when the connector meets the same server (Exchange dialects
+	// only; see exchange_errors.go).
+	ExchangeError string `json:"exchange_error,omitempty"`
+	// NotRun marks a stage that was asked for but could not run (AUTH
+	// without a password): it is a failure, shown as "not run".
+	NotRun bool `json:"not_run,omitempty"`
 	// Warning marks a stage that passed but whose Hint warns (certificate
 	// expiring soon, banner masked by a firewall, verification skipped).
 	Warning bool  `json:"-"`
@@ -38,6 +45,12 @@ type TLSInfo struct {
 	Issuer      string   `json:"issuer"`
 	NotAfter    string   `json:"not_after"` // RFC 3339
 	DaysLeft    int      `json:"days_left"`
+	// SNI: the handshake sent a server name. The Exchange Server dialect
+	// sends none, as Exchange does (INFERRED, see README "Dialects").
+	SNI bool `json:"sni"`
+	// WithSNI is the certificate presented when the name is sent as SNI,
+	// fetched only when the one without SNI did not verify.
+	WithSNI *TLSInfo `json:"with_sni,omitempty"`
 
 	ServerName string     `json:"-"` // the name verified against
 	HostnameOK bool       `json:"-"`
@@ -62,6 +75,10 @@ type PortResult struct {
 	AuthMechanisms []string      `json:"auth_mechanisms"`
 	SizeLimit      int64         `json:"size_limit"`
 	Auth           AuthStatus    `json:"auth"`
+	// AuthNote says why a port did not log in although credentials were
+	// given: another port logged in first (one login per run), or the
+	// password was already refused there.
+	AuthNote string `json:"auth_note,omitempty"`
 
 	Addresses     []string `json:"-"` // resolved addresses
 	RemoteAddr    string   `json:"-"` // the address connected to
@@ -71,6 +88,10 @@ type PortResult struct {
 	Extensions    []string `json:"-"` // EHLO keywords before TLS
 	ExtensionsTLS []string `json:"-"` // EHLO keywords after TLS
 	AuthMechanism string   `json:"-"` // the mechanism used
+	// AuthLoginLine: the EHLO reply after TLS has a line whose first word
+	// is exactly AUTH and which lists LOGIN, the only form Exchange
+	// authenticates to.
+	AuthLoginLine bool `json:"-"`
 }
 
 // FailedStage returns the first failing stage of the port, if any.
@@ -86,6 +107,7 @@ func (p PortResult) FailedStage() (StageResult, bool) {
 // Report is the result of Run, and the `check --json` document.
 type Report struct {
 	Host  string       `json:"host"`
+	As    Dialect      `json:"as"` // the dialect spoken
 	OK    bool         `json:"ok"`
 	Ms    float64      `json:"ms"`
 	Ports []PortResult `json:"ports"`
@@ -111,10 +133,29 @@ func (r Report) ExitCode() int {
 	if _, st, failed := r.FirstFailure(); failed {
 		return st.Name.ExitCode()
 	}
+	if r.Unverified() {
+		// --insecure-skip-verify got past a certificate Exchange would
+		// refuse: that is a tls failure, not a pass.
+		return StageTLS.ExitCode()
+	}
 	if !r.OK {
 		return 1
 	}
 	return 0
+}
+
+// Unverified reports whether a port got past TLS with a certificate that
+// was not verified (InsecureSkipVerify): never a pass for a connector that
+// validates certificates.
+func (r Report) Unverified() bool {
+	for _, p := range r.Ports {
+		if p.TLS != nil && !p.TLS.Verified {
+			if _, failed := p.FailedStage(); !failed {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // EventKind tells Progress events apart.

@@ -17,6 +17,21 @@ func Run(ctx context.Context, o Options) Report {
 	if len(ports) == 0 {
 		ports = DefaultPorts
 	}
+	dialect := o.Dialect.orDefault()
+	if dialect == DialectExchangeOnline {
+		// New-OutboundConnector has no port: Exchange Online uses 25.
+		ports = []int{OnlinePort}
+	}
+	var gate *authGate
+	if o.User != "" && o.Password != nil && len(ports) > 1 {
+		pref := 0
+		for _, p := range ports {
+			if p == o.AuthPort {
+				pref = p
+			}
+		}
+		gate = newAuthGate(pref)
+	}
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = DefaultCheckTimeout
@@ -48,6 +63,8 @@ func Run(ctx context.Context, o Options) Report {
 			s := newSession(DialOptions{
 				Host:               o.Host,
 				Port:               port,
+				Dialect:            dialect,
+				gate:               gate,
 				EHLOName:           o.EHLOName,
 				TLSServerName:      o.TLSServerName,
 				RootCAs:            roots,
@@ -62,12 +79,17 @@ func Run(ctx context.Context, o Options) Report {
 				Progress:           progress,
 			})
 			err := s.walk(ctx)
+			if gate != nil && err != nil {
+				gate.gone(port) // never reached AUTH: the next port may lead
+			}
 			if err == nil {
 				// QUIT without waiting for the 221: the result is
 				// complete, and waiting would only add a round trip.
 				s.quitNoWait()
 			}
-			s.res.OK = err == nil
+			// A certificate that was not verified (--insecure-skip-verify)
+			// is never a pass: Exchange validates it.
+			s.res.OK = err == nil && (s.res.TLS == nil || s.res.TLS.Verified)
 			results[i] = s.res
 			if progress != nil {
 				r := s.res
@@ -77,7 +99,7 @@ func Run(ctx context.Context, o Options) Report {
 	}
 	wg.Wait()
 
-	rep := Report{Host: o.Host, OK: true, Ms: millis(time.Since(start)), Ports: results}
+	rep := Report{Host: o.Host, As: dialect, OK: true, Ms: millis(time.Since(start)), Ports: results}
 	for _, p := range results {
 		rep.OK = rep.OK && p.OK
 	}

@@ -41,6 +41,19 @@ type session struct {
 
 	budget string // the timeout, for messages
 
+	dialect Dialect
+	// predicted: the Exchange error a stage function foresaw for its
+	// failure (exchange_errors.go); notRun: the stage failed without
+	// running. Both are reset before every stage.
+	predicted string
+	notRun    bool
+	// noTLS: Exchange Server dialect and no STARTTLS offered; the session
+	// goes on to the auth stage, which fails the way Exchange does.
+	noTLS bool
+	// credsRejected: the auth stage ended with the server refusing the
+	// credentials themselves (535 and co.).
+	credsRejected bool
+
 	mu  sync.Mutex // guards raw against the cancellation callback
 	raw net.Conn
 	// interrupted: the budget ran out or the caller cancelled; no more
@@ -52,6 +65,7 @@ type session struct {
 	text     *textproto.Reader
 	ehloName string
 	ehlo     ehloInfo
+	ehloTLS  ehloInfo // the EHLO reply inside TLS
 
 	tlsAgreed bool // the server answered 220 to STARTTLS
 	tlsConn   *tls.Conn
@@ -61,7 +75,7 @@ type session struct {
 }
 
 func newSession(o DialOptions) *session {
-	s := &session{o: o, start: time.Now()}
+	s := &session{o: o, start: time.Now(), dialect: o.Dialect.orDefault()}
 	s.res = PortResult{Port: o.Port, AuthMechanisms: []string{}, Auth: AuthSkipped}
 	s.tap = newTranscript(o.Transcript, o.Port, s.start)
 	return s
@@ -129,13 +143,39 @@ func (s *session) walk(ctx context.Context) (err error) {
 		{StageEHLOTLS, s.sayEHLOAgain},
 	}
 	for _, step := range steps {
+		if s.noTLS && (step.st == StageTLS || step.st == StageEHLOTLS) {
+			continue // Exchange Server stops here: see startTLS
+		}
 		if err := s.stage(step.st, step.fn); err != nil {
 			return err
 		}
 	}
-	if s.o.User == "" || s.o.Password == nil {
+	return s.authStage()
+}
+
+// authStage runs AUTH when credentials were asked for. A user name
+// without a password is not a pass: the stage is recorded as not run and
+// fails, because the login that was asked for was never proven.
+func (s *session) authStage() error {
+	if s.o.User == "" || !s.dialect.Authenticates() {
 		s.res.Auth = AuthSkipped
 		return nil
+	}
+	if s.o.gate != nil && s.o.Password != nil && !s.noTLS {
+		note, err := s.o.gate.enter(s.ctx, s.o.Port)
+		if err != nil {
+			return s.stage(StageAuth, func() (string, string, error) { return "", "", err })
+		}
+		if note != "" {
+			s.res.Auth, s.res.AuthNote = AuthSkipped, note
+			return nil
+		}
+		judged, accepted := false, false
+		defer func() { s.o.gate.done(s.o.Port, judged, accepted) }()
+		err = s.stage(StageAuth, s.auth)
+		accepted = err == nil
+		judged = accepted || s.res.Auth == AuthFailed && s.credsRejected
+		return err
 	}
 	return s.stage(StageAuth, s.auth)
 }
@@ -145,16 +185,19 @@ func (s *session) walk(ctx context.Context) (err error) {
 func (s *session) stage(st Stage, fn func() (detail, hint string, err error)) error {
 	s.progress(Event{Kind: StageStarted, Port: s.o.Port, Stage: st})
 	t0 := time.Now()
+	s.predicted, s.notRun = "", false
 	detail, hint, err := fn()
 	if err != nil {
 		detail, hint = s.explainInterrupt(st, detail, hint, err)
 	}
 	r := StageResult{Name: st, OK: err == nil, Ms: millis(time.Since(t0)), Detail: detail, Hint: hint, Err: err}
 	r.Warning = err == nil && hint != ""
+	r.ExchangeError = exchangeErrorFor(s.dialect, st, err, s.predicted)
+	r.NotRun = err != nil && s.notRun
 	s.res.Stages = append(s.res.Stages, r)
 	s.progress(Event{Kind: StageFinished, Port: s.o.Port, Stage: st, Result: r})
 	if err != nil {
-		return &StageError{Stage: st, Err: err, Hint: hint}
+		return &StageError{Stage: st, Err: err, Hint: hint, ExchangeError: r.ExchangeError}
 	}
 	return nil
 }
@@ -443,6 +486,11 @@ func defaultEHLOName(local net.Addr) string {
 func (s *session) startTLS() (string, string, error) {
 	if !s.res.StartTLS {
 		masked := s.res.BannerMasked || s.ehlo.masked
+		if s.dialect == DialectExchangeServer && s.o.User != "" {
+			// BasicAuthRequireTLS: Exchange fails at the login, not here.
+			s.noTLS = true
+			return "STARTTLS not offered (Exchange will refuse to log in: see auth)", hintNoSTARTTLS(masked), nil
+		}
 		return "STARTTLS not offered", hintNoSTARTTLS(masked), errors.New("server does not offer STARTTLS")
 	}
 	if err := s.writeCmd("STARTTLS"); err != nil {
@@ -490,8 +538,14 @@ func (s *session) handshake() (string, string, error) {
 		verifyHint        string
 		versionErr        error
 	)
+	// The SNI: Go omits it for IP literals; the Exchange Server dialect
+	// sends none at all, as Exchange does (see sni.go).
+	sni := name
+	if s.dialect == DialectExchangeServer {
+		sni = ""
+	}
 	cfg := &tls.Config{
-		ServerName: name, // also the SNI (Go omits SNI for IP literals)
+		ServerName: sni,
 		// Accept old versions in the handshake only to name them in the
 		// result; VerifyConnection aborts below TLS 1.2 before any
 		// application data is sent.
@@ -503,6 +557,7 @@ func (s *session) handshake() (string, string, error) {
 			now := time.Now()
 			info = describeTLS(cs, now)
 			info.ServerName = name
+			info.SNI = sni != "" && net.ParseIP(sni) == nil
 			if cs.Version < tls.VersionTLS12 {
 				versionErr = fmt.Errorf("server negotiated %s; TLS 1.2 or newer is required", info.Version)
 				return versionErr
@@ -526,9 +581,25 @@ func (s *session) handshake() (string, string, error) {
 	s.tlsConn = tls.Client(s.raw, cfg)
 	err := s.tlsConn.HandshakeContext(s.ctx)
 	s.res.TLS = info
+	sniOnly := false
+	if info != nil && !info.Verified && versionErr == nil && sni == "" && net.ParseIP(name) == nil && s.res.RemoteAddr != "" {
+		// Would the name as SNI have given a certificate that verifies?
+		if with, e := s.certWithSNI(name, roots); e == nil {
+			info.WithSNI = with
+			sniOnly = with.Verified
+		} else {
+			s.tap.note("second handshake with SNI %s failed: %v", name, e)
+		}
+	}
+	if info != nil && !info.Verified && s.o.User != "" && s.dialect == DialectExchangeServer {
+		s.predicted = ExchangeCertValidation
+	}
 	switch {
 	case versionErr != nil:
 		return info.Version + " " + info.Cipher, hintTLSVersion(info.Version), versionErr
+	case sniOnly && !s.o.InsecureSkipVerify:
+		return info.Version + ", " + sniDetail(info, info.WithSNI, name), hintSNI(name),
+			fmt.Errorf("certificate verification failed without SNI: %s", info.VerifyError)
 	case info != nil && !info.Verified && !s.o.InsecureSkipVerify:
 		return info.Version + ", certificate not trusted: " + info.VerifyError, verifyHint, fmt.Errorf("certificate verification failed: %s", info.VerifyError)
 	case err != nil:
@@ -539,7 +610,19 @@ func (s *session) handshake() (string, string, error) {
 	expires, _, _ := strings.Cut(info.NotAfter, "T")
 	detail := fmt.Sprintf("%s %s; certificate %s (SANs %s) from %s, expires %s (%d days), %s",
 		info.Version, info.Cipher, info.Subject, strings.Join(info.SANs, ", "), info.Issuer, expires, info.DaysLeft, verifiedWord(info))
+	// Loopback is exempt: no Exchange connector's smart host is this
+	// machine's loopback; there it is relaywiz's lab or a test peer.
+	if ip := net.ParseIP(strings.Trim(s.o.Host, "[]")); ip != nil && !ip.IsLoopback() && s.o.TLSServerName == "" &&
+		s.dialect == DialectExchangeServer && s.o.User != "" {
+		// What relaywiz verified is not what Exchange will: it compares
+		// the certificate with "[a.b.c.d]", which nothing can match.
+		s.predicted = ExchangeCertValidation
+		return detail + "; but Exchange checks the certificate against the smart host [" + ip.String() + "], which no certificate can name",
+			hintIPSmartHost(ip.String()), errors.New("an IP-address smart host never matches a certificate for Exchange (BasicAuthRequireTLS)")
+	}
 	switch {
+	case !info.Verified && sniOnly:
+		return detail, hintSNI(name) + " " + hintTLSSkipped(), nil
 	case !info.Verified:
 		return detail, hintTLSSkipped(), nil
 	case info.DaysLeft < 30:
@@ -579,8 +662,10 @@ func (s *session) sayEHLOAgain() (string, string, error) {
 		return "no reply to EHLO after TLS (" + err.Error() + ")", hintEHLOTLS(), err
 	}
 	info := parseEHLO(rec.message())
+	s.ehloTLS = info
 	s.res.ExtensionsTLS = info.keywords
 	s.res.AuthMechanisms = authMechanisms(info.ext)
+	s.res.AuthLoginLine = info.authLogin
 	if n := sizeLimit(info.ext); n > 0 {
 		s.res.SizeLimit = n
 	}
@@ -595,6 +680,24 @@ func (s *session) sayEHLOAgain() (string, string, error) {
 var ErrUnverifiedServer = errors.New("credentials not sent: the server's certificate was not verified")
 
 func (s *session) auth() (string, string, error) {
+	if s.noTLS {
+		// Exchange Server with BasicAuthRequireTLS never logs in without
+		// TLS: this is where its attempt ends.
+		s.res.Auth, s.predicted = AuthUnavailable, ExchangeRequireSTARTTLS
+		return "Exchange will not log in: the server offers no STARTTLS, and the connector authenticates only after TLS (BasicAuthRequireTLS)",
+			hintNoSTARTTLS(s.res.BannerMasked || s.ehlo.masked), errors.New("no STARTTLS: Exchange refuses basic authentication without it")
+	}
+	if s.o.Password == nil {
+		// A login that was asked for and could not run is not a pass.
+		s.notRun = true
+		s.res.Auth = AuthSkipped
+		if s.dialect == DialectExchangeServer {
+			s.predicted = ExchangeNoCredentials
+		}
+		return "not run: no password for " + s.o.User + " (not stored, or the keyring is unavailable)",
+			"Store the password with 'relaywiz creds set', or pass it with --password-stdin; a connector without its password fails the same way.",
+			errors.New("AUTH was asked for but no password was available")
+	}
 	// Belt and braces: the stage order already guarantees TLS, but a
 	// credential must never leave in plaintext whatever changes later.
 	if s.tlsConn == nil || s.client == nil {
@@ -607,6 +710,9 @@ func (s *session) auth() (string, string, error) {
 	if s.res.TLS == nil || !s.res.TLS.Verified {
 		s.res.Auth = AuthSkipped
 		return "not attempted: the certificate was not verified", hintAuthUnverified(), ErrUnverifiedServer
+	}
+	if s.dialect == DialectExchangeServer {
+		return s.authLikeExchange()
 	}
 	mech := chooseMechanism(s.res.AuthMechanisms)
 	if mech == "" {
@@ -621,6 +727,7 @@ func (s *session) auth() (string, string, error) {
 	if err != nil {
 		status, detail, hint := classifyAuthError(err)
 		s.res.Auth = status
+		s.credsRejected = isCredentialRejection(err)
 		return mech + " as " + s.o.User + ": " + detail, hint, err
 	}
 	s.res.Auth = AuthOK

@@ -123,7 +123,7 @@ func TestFullSuccessPrefersLOGIN(t *testing.T) {
 func TestPLAINWhenLOGINNotOffered(t *testing.T) {
 	f := &fakeMTA{mechs: []string{"PLAIN"}}
 	port, pki := tlsFake(t, f, leafOpts{})
-	p, _ := probe(t, port, withCreds(pki, goodUser, goodPass))
+	p, _ := probe(t, port, func(o *Options) { withCreds(pki, goodUser, goodPass)(o); o.Dialect = DialectGeneric })
 	if p.Auth != AuthOK || f.usedMech() != "PLAIN" {
 		t.Fatalf("auth %q via %q, want ok via PLAIN", p.Auth, f.usedMech())
 	}
@@ -138,11 +138,28 @@ func TestNoUserSkipsAuth(t *testing.T) {
 	if names := stageNames(p); names[len(names)-1] != "ehlo_tls" {
 		t.Errorf("auth stage ran without a user: %v", names)
 	}
-	// A user without a password (none on stdin or in the keyring) is
-	// skipped too, never attempted with an empty secret.
-	p, _ = probe(t, port, func(o *Options) { o.CAFile, o.User = pki.caFile, goodUser })
-	if p.Auth != AuthSkipped || len(p.Stages) != 7 {
-		t.Errorf("user without password: auth %q stages %v", p.Auth, stageNames(p))
+}
+
+// Regression (trust defect 1): a user without a password (none on stdin or
+// in the keyring) used to end in "every stage passed", exit 0. AUTH that
+// was asked for and did not run is a failure shown as not run; nothing is
+// ever attempted with an empty secret.
+func TestUserWithoutPasswordIsNotRunAndFails(t *testing.T) {
+	for _, d := range []Dialect{DialectExchangeServer, DialectGeneric} {
+		f := &fakeMTA{mechs: []string{"LOGIN", "PLAIN"}}
+		port, pki := tlsFake(t, f, leafOpts{})
+		p, rep := probe(t, port, func(o *Options) { o.CAFile, o.User, o.Dialect = pki.caFile, goodUser, d })
+		st := mustFailAt(t, p, rep, StageAuth)
+		if !st.NotRun || !strings.Contains(st.Detail, "not run") || rep.ExitCode() != 28 || f.usedMech() != "" {
+			t.Errorf("%s: not_run %v detail %q exit %d mech %q", d, st.NotRun, st.Detail, rep.ExitCode(), f.usedMech())
+		}
+		want := ""
+		if d == DialectExchangeServer {
+			want = ExchangeQueueText(ExchangeNoCredentials)
+		}
+		if st.ExchangeError != want {
+			t.Errorf("%s: exchange_error %q, want %q", d, st.ExchangeError, want)
+		}
 	}
 }
 
@@ -163,14 +180,26 @@ func TestCredentialsNeverSentWithoutTLS(t *testing.T) {
 		greeting: "220 plain.example ESMTP\r\n",
 		replies:  map[string]string{"EHLO": "250-plain.example\r\n250 AUTH PLAIN LOGIN\r\n"},
 	}.start(t)
-	p, rep := probe(t, port, func(o *Options) {
-		o.User, o.Password = goodUser, []byte(goodPass)
-		o.Transcript = func(l TranscriptLine) { lines = append(lines, l) }
-	})
-	mustFailAt(t, p, rep, StageStartTLS)
-	for _, l := range lines {
-		if l.Dir == Sent && strings.HasPrefix(strings.ToUpper(l.Text), "AUTH") {
-			t.Fatalf("AUTH sent without TLS: %q", l.Text)
+	for _, d := range []Dialect{DialectGeneric, DialectExchangeServer} {
+		lines = nil
+		p, rep := probe(t, port, func(o *Options) {
+			o.User, o.Password, o.Dialect = goodUser, []byte(goodPass), d
+			o.Transcript = func(l TranscriptLine) { lines = append(lines, l) }
+		})
+		if d == DialectGeneric {
+			mustFailAt(t, p, rep, StageStartTLS)
+		} else {
+			// Exchange with BasicAuthRequireTLS fails at the login:
+			// "451 5.7.3 Require STARTTLS to do basic authentication".
+			st := mustFailAt(t, p, rep, StageAuth)
+			if rep.ExitCode() != 28 || !strings.Contains(st.ExchangeError, ExchangeRequireSTARTTLS) || p.TLS != nil {
+				t.Errorf("exit %d exchange_error %q tls %v", rep.ExitCode(), st.ExchangeError, p.TLS)
+			}
+		}
+		for _, l := range lines {
+			if l.Dir == Sent && strings.HasPrefix(strings.ToUpper(l.Text), "AUTH") {
+				t.Fatalf("%s: AUTH sent without TLS: %q", d, l.Text)
+			}
 		}
 	}
 }
@@ -190,7 +219,7 @@ func TestTLS10OnlyFails(t *testing.T) {
 
 func TestAuthNotOffered(t *testing.T) {
 	port, pki := tlsFake(t, &fakeMTA{}, leafOpts{})
-	p, rep := probe(t, port, withCreds(pki, goodUser, goodPass))
+	p, rep := probe(t, port, func(o *Options) { withCreds(pki, goodUser, goodPass)(o); o.Dialect = DialectGeneric })
 	st := mustFailAt(t, p, rep, StageAuth)
 	if p.Auth != AuthUnavailable || !strings.Contains(st.Detail, "no AUTH offered") {
 		t.Errorf("auth %q detail %q", p.Auth, st.Detail)
@@ -199,7 +228,7 @@ func TestAuthNotOffered(t *testing.T) {
 
 func TestAuthOnlyUnusableMechanisms(t *testing.T) {
 	port, pki := tlsFake(t, &fakeMTA{mechs: []string{"CRAM-MD5"}}, leafOpts{})
-	p, rep := probe(t, port, withCreds(pki, goodUser, goodPass))
+	p, rep := probe(t, port, func(o *Options) { withCreds(pki, goodUser, goodPass)(o); o.Dialect = DialectGeneric })
 	st := mustFailAt(t, p, rep, StageAuth)
 	if p.Auth != AuthUnavailable || !strings.Contains(st.Hint, "CRAM-MD5") {
 		t.Errorf("auth %q hint %q", p.Auth, st.Hint)
@@ -217,7 +246,7 @@ func TestAuthWrongPassword(t *testing.T) {
 }
 
 func TestAuthTemporaryFailure(t *testing.T) {
-	f := &fakeMTA{mechs: []string{"PLAIN"}, check: func(string, string) error { return errors.New("directory unavailable") }}
+	f := &fakeMTA{mechs: []string{"LOGIN"}, check: func(string, string) error { return errors.New("directory unavailable") }}
 	port, pki := tlsFake(t, f, leafOpts{})
 	p, rep := probe(t, port, withCreds(pki, goodUser, goodPass))
 	st := mustFailAt(t, p, rep, StageAuth)
@@ -340,8 +369,13 @@ func TestUnknownAuthority(t *testing.T) {
 func TestInsecureSkipVerifyContinuesButReports(t *testing.T) {
 	port, pki := tlsFake(t, &fakeMTA{}, leafOpts{names: []string{"other.example"}})
 	p, rep := probe(t, port, func(o *Options) { o.CAFile, o.InsecureSkipVerify = pki.caFile, true })
-	if !p.OK || rep.ExitCode() != 0 {
-		t.Fatalf("expected success with verification skipped: %v", stageNames(p))
+	if _, failed := p.FailedStage(); failed || len(p.Stages) != 7 {
+		t.Fatalf("expected every stage to run with verification skipped: %v", stageNames(p))
+	}
+	// Regression (trust defect 5): this used to be "OK: every stage
+	// passed", exit 0. A certificate Exchange would refuse is no pass.
+	if p.OK || rep.OK || rep.ExitCode() != 29 || !rep.Unverified() {
+		t.Errorf("port ok %v report ok %v exit %d, want not OK and exit 29", p.OK, rep.OK, rep.ExitCode())
 	}
 	tlsStage := p.Stages[5]
 	if p.TLS.Verified || p.TLS.VerifyError == "" || !tlsStage.Warning || tlsStage.Hint == "" {
@@ -451,7 +485,7 @@ func TestFirstFailureIsEarliestStage(t *testing.T) {
 }
 
 func TestProgressEventsInStageOrder(t *testing.T) {
-	port, pki := tlsFake(t, &fakeMTA{mechs: []string{"PLAIN"}}, leafOpts{})
+	port, pki := tlsFake(t, &fakeMTA{mechs: []string{"LOGIN"}}, leafOpts{})
 	var events []Event
 	p, _ := probe(t, port, func(o *Options) {
 		withCreds(pki, goodUser, goodPass)(o)

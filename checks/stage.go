@@ -63,6 +63,9 @@ type StageError struct {
 	Stage Stage
 	Err   error
 	Hint  string
+	// ExchangeError is what Exchange's queue will show for this failure
+	// (Exchange dialects; "" when nothing applies).
+	ExchangeError string
 }
 
 func (e *StageError) Error() string {

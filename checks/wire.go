@@ -49,6 +49,10 @@ type wireConn struct {
 	record   *replyRecorder // when set, keeps the bytes received
 	// afterWrite, when set, runs after every write (see ackpolicy*.go).
 	afterWrite func()
+	// replace, when set, writes in place of the next write (once);
+	// replaced records that it wrote everything.
+	replace  func(net.Conn) error
+	replaced bool
 }
 
 func (w *wireConn) Read(p []byte) (int, error) {
@@ -68,6 +72,21 @@ func (w *wireConn) Read(p []byte) (int, error) {
 }
 
 func (w *wireConn) Write(p []byte) (int, error) {
+	if w.replace != nil {
+		// BDAT rides on a go-smtp command (see BodyWriter.commitBDAT):
+		// its bytes go out instead, and go-smtp reads the reply.
+		r := w.replace
+		w.replace = nil
+		err := r(w.Conn)
+		w.replaced = err == nil // all of it left: the server may act on it
+		if w.afterWrite != nil {
+			w.afterWrite()
+		}
+		if err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	w.tap.sent(p, w.tls)
 	n, err := w.Conn.Write(p)
 	if w.afterWrite != nil {

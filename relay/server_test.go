@@ -399,7 +399,7 @@ func TestRelayTranscriptRedactsAuthAndBody(t *testing.T) {
 			t.Errorf("transcript shows %q:\n%s", secret, out)
 		}
 	}
-	for _, want := range []string{"client] -> MAIL FROM:<a@example.com>", "client] <- 250 ", "upstream] ", "AUTH LOGIN <redacted>", "upstream] [", "bytes of message content not shown)"} {
+	for _, want := range []string{"client] -> MAIL FROM:<a@example.com>", "client] <- 250 ", "upstream] ", "~> AUTH LOGIN\n", "~> <redacted>", "~> BDAT ", "upstream] [", "bytes of message content not shown)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, out)
 		}

@@ -27,6 +27,10 @@ type UpstreamConfig struct {
 	User     string
 	Password []byte
 	EHLOName string
+	// Dialect is the client the relay speaks as upstream (zero: Exchange
+	// Server's send connector: bare AUTH LOGIN, no SNI, BDAT when CHUNKING
+	// is offered).
+	Dialect checks.Dialect
 	// Timeout bounds each dial (TLS + AUTH); zero: the relay's
 	// UpstreamTimeout applies through the context.
 	Timeout time.Duration
@@ -47,6 +51,7 @@ func NewUpstreamDialer(c UpstreamConfig) UpstreamDialer {
 		o := checks.DialOptions{
 			Host:          c.Host,
 			Port:          c.Port,
+			Dialect:       c.Dialect,
 			EHLOName:      c.EHLOName,
 			TLSServerName: c.TLSServerName,
 			RootCAs:       c.RootCAs,

@@ -269,6 +269,10 @@ func diagnoseTLS(in DoctorInput, p checks.PortResult, st checks.StageResult, add
 }
 
 func diagnoseAuth(in DoctorInput, p checks.PortResult, st checks.StageResult, add func(Finding)) {
+	if st.NotRun && in.Password != PasswordFound {
+		// No password to try: the password finding says so and how to fix it.
+		return
+	}
 	reply := ""
 	var se *smtp.SMTPError
 	if errors.As(st.Err, &se) {

@@ -46,6 +46,10 @@ type DoctorPlan struct {
 	User          string
 	CAFile        string
 	TLSServerName string
+	// Dialect is the connector the probe and the test send speak as (zero:
+	// Exchange Server); EHLOName its FQDN (empty: this machine's).
+	Dialect  checks.Dialect
+	EHLOName string
 	// Timeout bounds each port's probe and the test send's connection to
 	// the smart host (0: the checks default).
 	Timeout time.Duration
@@ -198,7 +202,9 @@ func RunDoctor(ctx context.Context, plan DoctorPlan, pw DoctorPassword, deps Doc
 	emit(DoctorEvent{Phase: PhaseProbe, Kind: PhaseStarted, Text: fmt.Sprintf("probing %s on port %s …", plan.Host, joinInts(ports, ", "))})
 	res.Report = deps.Check(ctx, checks.Options{
 		Host: plan.Host, Ports: ports, CAFile: plan.CAFile, TLSServerName: plan.TLSServerName, Timeout: plan.Timeout,
-		User: plan.User, Password: secret,
+		User: plan.User, Password: secret, Dialect: plan.Dialect, EHLOName: plan.EHLOName,
+		// The connector's port logs in first; on 535 the others do not try.
+		AuthPort: plan.Port,
 		Progress: func(e checks.Event) { emit(DoctorEvent{Phase: PhaseProbe, Kind: ProbeProgress, Check: e}) },
 	})
 	if err := ctx.Err(); err != nil {
@@ -280,6 +286,7 @@ func (p DoctorPlan) testSend(secret []byte) TestSend {
 		Host: p.Host, Port: p.Port, CAFile: p.CAFile, TLSServerName: p.TLSServerName, Timeout: p.Timeout,
 		User: p.User, Password: secret,
 		From: from, To: p.SendTo, Trigger: p.Trigger,
+		Dialect: p.Dialect, EHLOName: p.EHLOName,
 	}
 }
 

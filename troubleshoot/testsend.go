@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"relaywiz/checks"
 	"relaywiz/relay"
 )
 
@@ -19,6 +20,8 @@ type TestSend struct {
 	From          string
 	To            []string
 	Trigger       string // "pams" or "subject=WORD"
+	Dialect       checks.Dialect
+	EHLOName      string
 }
 
 // Sender submits a test message through the embedded relay. The error is
@@ -29,7 +32,8 @@ type Sender func(ctx context.Context, s TestSend) (SendOutcome, error)
 // RelaySend is the production Sender: relay.Send, the same path
 // `relaywiz send` takes.
 func RelaySend(ctx context.Context, s TestSend) (SendOutcome, error) {
-	cfg := relay.UpstreamConfig{Host: s.Host, Port: s.Port, TLSServerName: s.TLSServerName, CAFile: s.CAFile, Timeout: s.Timeout}
+	cfg := relay.UpstreamConfig{Host: s.Host, Port: s.Port, TLSServerName: s.TLSServerName, CAFile: s.CAFile, Timeout: s.Timeout,
+		Dialect: s.Dialect, EHLOName: s.EHLOName}
 	if s.Password != nil {
 		cfg.User, cfg.Password = s.User, s.Password
 	}

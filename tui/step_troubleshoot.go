@@ -43,6 +43,16 @@ type troubleshootStep struct {
 	msgPath string
 	sendTo  string // the last test recipient, for the send form
 
+	// The password for this run when the keyring has none (or cannot be
+	// used): asked for as step 4 does, never a reason to go without AUTH.
+	password   string // the masked form field
+	typed      []byte // what was typed, for typedUser on typedHost
+	typedUser  string
+	typedHost  string
+	pwNote     string // why it is asked for
+	pendingTo  string // the run (test recipient) waiting for the password
+	pwChecking bool
+
 	phase  troublePhase
 	gen    int
 	cancel context.CancelFunc
@@ -59,6 +69,7 @@ type troublePhase int
 const (
 	troubleForm troublePhase = iota
 	troubleSendForm
+	troublePasswordForm
 	troubleRunning
 	troubleDone
 )
@@ -103,7 +114,16 @@ type (
 		res troubleshoot.DoctorResult
 		err error // the run could not finish (RunDoctor's error)
 	}
+	// troubleKeyringMsg: whether the keyring holds the password (the
+	// secret itself is not carried; the run reads it again).
+	troubleKeyringMsg struct {
+		gen   int
+		found bool
+		note  string
+	}
 )
+
+func (troubleKeyringMsg) owner() StepID { return stepTroubleshoot }
 
 func (troubleStartedMsg) owner() StepID { return stepTroubleshoot }
 func (troubleEventMsg) owner() StepID   { return stepTroubleshoot }
@@ -115,10 +135,15 @@ func (s *troubleshootStep) Busy() string  { return "" }
 func (s *troubleshootStep) Init() tea.Cmd { return nil }
 
 func (s *troubleshootStep) inForm() bool {
-	return s.phase == troubleForm || s.phase == troubleSendForm
+	return s.phase == troubleForm || s.phase == troubleSendForm || s.phase == troublePasswordForm
 }
 
 func (s *troubleshootStep) Leave() {
+	creds.Zero(s.typed)
+	s.typed, s.password = nil, ""
+	if s.phase == troublePasswordForm {
+		s.phase = troubleForm
+	}
 	if s.cancel != nil {
 		s.cancel()
 		s.cancel = nil
@@ -204,6 +229,15 @@ func (s *troubleshootStep) showSendForm() tea.Cmd {
 
 func (s *troubleshootStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case troubleKeyringMsg:
+		if msg.gen != s.gen || !s.pwChecking {
+			return s, nil
+		}
+		s.pwChecking = false
+		if msg.found {
+			return s, s.run(s.pendingTo)
+		}
+		return s, s.showPasswordForm(msg.note)
 	case troubleStartedMsg:
 		if msg.gen == s.gen && s.phase == troubleRunning {
 			s.ch = msg.ch
@@ -265,10 +299,67 @@ func (s *troubleshootStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if !done {
 		return s, cmd
 	}
-	if s.phase == troubleSendForm {
-		return s, s.run(strings.TrimSpace(s.sendTo))
+	switch s.phase {
+	case troublePasswordForm:
+		if s.password != "" {
+			creds.Zero(s.typed)
+			s.typed = []byte(s.password)
+			s.typedUser, s.typedHost = strings.TrimSpace(s.user), strings.TrimSpace(s.host)
+		}
+		s.password = ""
+		return s, s.run(s.pendingTo)
+	case troubleSendForm:
+		return s, s.needPassword(strings.TrimSpace(s.sendTo))
 	}
-	return s, s.run("")
+	return s, s.needPassword("")
+}
+
+// needPassword starts the run, first making sure there is a password when
+// a user is given: held for this run, or in the keyring (looked up in a
+// worker), or else asked for. An empty answer runs the diagnosis without
+// one, which then says so; nothing is ever sent unauthenticated for a
+// configured user (checks fails the login as not run).
+func (s *troubleshootStep) needPassword(sendTo string) tea.Cmd {
+	user, host := strings.TrimSpace(s.user), strings.TrimSpace(s.host)
+	ses := s.c.Session
+	switch {
+	case user == "":
+		return s.run(sendTo)
+	case user == ses.User && host == ses.Host && ses.HasPassword():
+		return s.run(sendTo)
+	case s.typed != nil && user == s.typedUser && host == s.typedHost:
+		return s.run(sendTo)
+	}
+	s.pendingTo, s.pwChecking = sendTo, true
+	s.gen++
+	store, ctx, gen := s.c.Deps.Creds, s.c.Ctx, s.gen
+	return func() tea.Msg {
+		pw, err := store.Get(ctx, host, user)
+		creds.Zero(pw)
+		switch {
+		case err == nil:
+			return troubleKeyringMsg{gen: gen, found: true}
+		case errors.Is(err, creds.ErrNotFound):
+			return troubleKeyringMsg{gen: gen, note: "No password is stored in the OS keyring for " + user + " on " + host + "."}
+		}
+		return troubleKeyringMsg{gen: gen, note: "The OS keyring cannot be used: " + explain(err)}
+	}
+}
+
+// showPasswordForm asks for the password for this run, as step 4 does.
+func (s *troubleshootStep) showPasswordForm(note string) tea.Cmd {
+	s.phase = troublePasswordForm
+	s.pwNote = note
+	s.password = ""
+	s.form = newForm(s.c.Styles, huh.NewGroup(
+		huh.NewInput().Title("Password for "+strings.TrimSpace(s.user)).
+			Description(note+" Type it to check the login (kept for this run only, never stored); "+
+				"leave it empty to run the diagnosis without the login. Nothing is sent without AUTH.").
+			EchoMode(huh.EchoModePassword).
+			Value(&s.password),
+	))
+	s.SetSize(s.w, s.h)
+	return s.form.Init()
 }
 
 // apply records one progress event: probe stages fill the table, the
@@ -331,7 +422,11 @@ func (s *troubleshootStep) run(sendTo string) tea.Cmd {
 	s.table = newProgressTable(plan.ProbePorts(), plan.User != "")
 	ses := s.c.Session
 	var held []byte
-	if plan.User != "" && plan.User == ses.User && ses.HasPassword() {
+	switch {
+	case plan.User == "":
+	case s.typed != nil && plan.User == s.typedUser && plan.Host == s.typedHost:
+		held = append([]byte(nil), s.typed...)
+	case plan.User == ses.User && plan.Host == ses.Host && ses.HasPassword():
 		held = ses.Password()
 	}
 	deps := troubleshoot.DoctorDeps{
@@ -483,7 +578,7 @@ func (s *troubleshootStep) View() string {
 	case troubleForm:
 		return st.Subtle.Render(wrap("Re-runs the checks and the DNS checks, and reads a received message's headers to name the broken link.", max(s.w-2, 20))) +
 			"\n\n" + s.form.View()
-	case troubleSendForm:
+	case troubleSendForm, troublePasswordForm:
 		return s.form.View()
 	}
 	return s.vp.View()

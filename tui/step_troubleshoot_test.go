@@ -26,6 +26,11 @@ func TestTroubleshootRanksFindings(t *testing.T) {
 	c, h := troubleHarness(t, f)
 	h.requireView("Smart host", "Ports", "A received message to analyse")
 	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("svc@example.net").key(tea.KeyEnter)
+	// Nothing in the keyring: the password is asked for; empty runs
+	// the diagnosis without the login.
+	h.waitFor("the password question", func() bool { return h.m.(*troubleshootStep).phase == troublePasswordForm })
+	h.requireView("Password for svc@example.net")
+	h.key(tea.KeyEnter)
 	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
 	h.m.(Step).SetSize(80, 100) // all findings on screen
 	h.settle()
@@ -121,5 +126,38 @@ func TestTroubleshootSkipsSendWhenPortFails(t *testing.T) {
 	h.requireWrapped("skipping the test send: port 587 does not work yet")
 	if req := f.sender.last(); req.To != "" {
 		t.Fatalf("sent although the port fails: %+v", req)
+	}
+}
+
+// Regression (trust defect 3): with the keyring unavailable the screen
+// never asked for the password and sent the test message without AUTH
+// (the 554 relay-denied answer was then blamed on the receive connector).
+// It asks as step 4 does, and the login and the send use what was typed.
+func TestTroubleshootAsksForThePasswordWhenTheKeyringIsUnavailable(t *testing.T) {
+	f := newFixture(t)
+	f.store = brokenStore{}
+	c := newCommon(t, f.options())
+	ses := c.Session
+	ses.chooseScenario(scenario(t, steps.RelayOnPrem))
+	ses.useProvider("smtp.example.net", []int{587}, "", "")
+	ses.User, ses.TestTo = "svc@example.net", "someone@example.org"
+	h := stepHarness(t, newTroubleshootStep(c))
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter)
+	h.waitFor("the password question", func() bool { return h.m.(*troubleshootStep).phase == troublePasswordForm })
+	h.requireWrapped("Password for svc@example.net", "keyring cannot be used")
+	h.typeLine("right")
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	if call := f.checker.lastCall(); call.User != "svc@example.net" || string(call.Password) != "right" {
+		t.Fatalf("the AUTH check ran with user %q and password %q, want the typed one", call.User, call.Password)
+	}
+	if strings.Contains(h.view(), "Password: right") {
+		t.Fatal("the password is on screen")
+	}
+	h.runes("s")
+	h.requireView("Send a test message to")
+	h.key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	if req := f.sender.last(); req.User != "svc@example.net" || string(req.Password) != "right" {
+		t.Fatalf("test send as %q with password %q: never without AUTH when a user is configured\n%s", req.User, req.Password, h.view())
 	}
 }

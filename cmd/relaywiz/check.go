@@ -35,9 +35,11 @@ type checkOptions struct {
 	json          bool
 	insecure      bool
 	verbose       bool
+	as            string
+	portsGiven    bool // --ports was on the command line
 }
 
-const checkLong = `Prove that this network can reach the smart host, before anyone touches Exchange.
+var checkLong = `Prove that this network can reach the smart host, before anyone touches Exchange.
 
 For every port, side by side, relaywiz runs these stages, each timed:
   dns       resolve the host (A/AAAA); NXDOMAIN and resolver failure are told apart
@@ -51,21 +53,30 @@ For every port, side by side, relaywiz runs these stages, each timed:
             days left), verified against the system roots plus --ca-file and
             for the host name (--tls-server-name overrides); TLS < 1.2 fails
   ehlo_tls  EHLO again inside TLS (AUTH is often offered only now)
-  auth      only with --user: AUTH LOGIN when offered (what Exchange sends),
-            else PLAIN; never before TLS, never to an unverified certificate
+  auth      only with --user: AUTH as the dialect does it (exchange-server: bare
+            AUTH LOGIN and two 334 prompts); never before TLS, never to an
+            unverified certificate; one login per run: the first port ready
+            logs in, the others only learn the outcome (a wrong password is
+            never tried twice)
 then QUIT. A failing stage stops that port; the other ports go on. Every
-failure comes with a hint saying what to do.
+failure comes with a hint saying what to do and, for the Exchange dialects,
+the error Exchange's queue will show.
 
 The password comes from --password-stdin (first line of stdin), else from the
-OS keyring ('relaywiz creds set'); without one, AUTH is skipped with a note
-(JSON "auth": "skipped" when none is stored, "unavailable" when the keyring
-cannot be used).
+OS keyring ('relaywiz creds set'), else it is asked for on a terminal. With
+--user and no password at all the auth stage is shown as not run and fails
+(exit 28): a login that was asked for and not proven is never OK.
 
 --insecure-skip-verify continues past a certificate that fails verification
 (the failure is still reported), to see the rest of the path. The password is
 then kept back: relaywiz never sends the password to an unverified server, so
-with --user the auth stage fails (exit 28) saying so. To test the login, make
-verification pass with --ca-file or --tls-server-name instead.
+with --user the auth stage fails (exit 28) saying so. Without --user the check
+still ends NOT OK (exit 29): Exchange validates the certificate. To test the
+login, make verification pass with --ca-file or --tls-server-name instead.
+
+` + dialectHelp() + `
+
+
 
 --timeout bounds each port's whole probe, so a port that accepts TCP but never
 greets costs exactly that long.
@@ -81,8 +92,9 @@ any port, in stage order, decides.
   21  banner: no or bad greeting
   22  ehlo refused
   29  starttls, tls or ehlo_tls failed (no STARTTLS, bad certificate, TLS < 1.2)
-  28  auth failed (wrong credentials 535, no LOGIN/PLAIN offered, temporary 454,
-      or not attempted because --insecure-skip-verify left the certificate unverified)
+  28  auth failed (wrong credentials 535, no usable AUTH for the dialect,
+      temporary 454, no password, or not attempted because --insecure-skip-verify
+      left the certificate unverified)
   64  bad input (host, ports, --ca-file, ...)
   130 interrupted`
 
@@ -99,7 +111,13 @@ const checkExample = `  # both ports of the default smart host, no AUTH
   relaywiz check --ports 587 --verbose
 
   # a smart host reached by IP address, with a private CA
-  relaywiz check --host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem`
+  relaywiz check --host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem
+
+  # as Exchange Online's outbound connector sees it (port 25, no AUTH)
+  relaywiz check --as exchange-online
+
+  # any SMTP server, relaywiz's efficient generic client
+  relaywiz check --as generic --ports 587 --user relay@example.com`
 
 func newCheckCmd(a *app) *cobra.Command {
 	var o checkOptions
@@ -110,6 +128,7 @@ func newCheckCmd(a *app) *cobra.Command {
 		Example: checkExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.portsGiven = cmd.Flags().Changed("ports")
 			return runCheck(cmd.Context(), a, o)
 		},
 	}
@@ -125,11 +144,29 @@ func newCheckCmd(a *app) *cobra.Command {
 	f.BoolVar(&o.json, "json", false, "print one JSON document on stdout")
 	f.BoolVar(&o.insecure, "insecure-skip-verify", false, "continue past an untrusted or mismatched certificate (still reported); the password is then never sent")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "write the SMTP conversation to stderr (AUTH redacted)")
+	addAsFlag(f, &o.as)
 	return cmd
 }
 
 // validate turns bad flags into usage errors naming the flag (exit 64).
-func (o checkOptions) validate() (ports []int, err error) {
+func (o checkOptions) validate() (ports []int, dialect checks.Dialect, err error) {
+	ports, err = o.validateFlags()
+	if err != nil {
+		return nil, "", err
+	}
+	if dialect, err = parseAs(o.as, o.user); err != nil {
+		return nil, "", err
+	}
+	if dialect == checks.DialectExchangeOnline {
+		if o.portsGiven && (len(ports) != 1 || ports[0] != checks.OnlinePort) {
+			return nil, "", usageErrorf("--ports %s: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting); drop --ports", o.ports)
+		}
+		ports = []int{checks.OnlinePort}
+	}
+	return ports, dialect, nil
+}
+
+func (o checkOptions) validateFlags() (ports []int, err error) {
 	if err := checks.ValidateHost(o.host); err != nil {
 		return nil, usageErrorf("--host: %v", err)
 	}
@@ -166,13 +203,14 @@ func validEHLOName(s string) bool {
 }
 
 func runCheck(ctx context.Context, a *app, o checkOptions) error {
-	ports, err := o.validate()
+	ports, dialect, err := o.validate()
 	if err != nil {
 		return err
 	}
 	opts := checks.Options{
 		Host:               o.host,
 		Ports:              ports,
+		Dialect:            dialect,
 		EHLOName:           o.ehlo,
 		TLSServerName:      o.tlsServerName,
 		CAFile:             o.caFile,
@@ -187,8 +225,17 @@ func runCheck(ctx context.Context, a *app, o checkOptions) error {
 	if o.user != "" {
 		secret, _, err := a.password(ctx, o.host, o.user, o.passwordStdin)
 		var pm *passwordMissingError
+		if errors.As(err, &pm) {
+			// Asking beats a login that cannot run (as send and relay do).
+			if asked, ok, aerr := a.askPassword(o.host, o.user, pm); ok {
+				if aerr != nil {
+					return aerr
+				}
+				secret, err, pm = asked, nil, nil
+			}
+		}
 		switch {
-		case errors.As(err, &pm):
+		case pm != nil:
 			authNote, authHint = pm.Note(), pm.Hint()
 			keyringDown = pm.KeyringUnavailable()
 		case err != nil:

@@ -75,15 +75,18 @@ func TestCheckJSONDocumentShape(t *testing.T) {
 	if dec.More() {
 		t.Fatalf("more than one document on stdout:\n%s", out)
 	}
-	assertKeys(t, "report", doc, "host", "ok", "ms", "ports")
+	assertKeys(t, "report", doc, "host", "as", "ok", "ms", "ports")
+	if doc["as"] != "exchange-server" {
+		t.Errorf(`"as" = %v, want "exchange-server" (the default dialect)`, doc["as"])
+	}
 	ports := doc["ports"].([]any)
 	p := ports[0].(map[string]any)
 	assertKeys(t, "port", p, "port", "ok", "stages", "starttls", "tls", "auth_mechanisms", "size_limit", "auth")
-	assertKeys(t, "tls", p["tls"].(map[string]any), "version", "cipher", "verified", "verify_error", "subject", "sans", "issuer", "not_after", "days_left")
+	assertKeys(t, "tls", p["tls"].(map[string]any), "version", "cipher", "verified", "verify_error", "subject", "sans", "issuer", "not_after", "days_left", "sni")
 	for _, s := range p["stages"].([]any) {
 		assertKeys(t, "stage", s.(map[string]any), "name", "ok", "ms", "detail", "hint")
 	}
-	if doc["ok"] != true || p["auth"] != "ok" || p["port"] != float64(port) || p["starttls"] != true {
+	if doc["ok"] != true || p["auth"] != "ok" || p["port"] != float64(port) || p["starttls"] != true || p["tls"].(map[string]any)["sni"] != false {
 		t.Errorf("unexpected values: %s", out)
 	}
 	if strings.Contains(out.String()+errb.String(), fakePass) {
@@ -154,15 +157,41 @@ func TestCheckPasswordFromKeyring(t *testing.T) {
 	}
 }
 
-func TestCheckNoPasswordSkipsAuthWithNote(t *testing.T) {
+// Regression (trust defect 1): --user without a password used to print no
+// auth line and "OK: every stage passed", exit 0.
+func TestCheckNoPasswordIsNotRunAndNotOK(t *testing.T) {
 	port, ca := startCheckFake(t)
 	a, out, errb := checkTestApp("", creds.NewMemory(), nil)
 	code := run(context.Background(), a, []string{"check", "--host", "127.0.0.1", "--ports", fmt.Sprint(port), "--ca-file", ca, "--user", fakeUser})
-	if code != 0 {
-		t.Fatalf("exit %d; %s %s", code, out, errb)
+	if code != 28 {
+		t.Fatalf("exit %d, want 28; %s %s", code, out, errb)
 	}
-	if !strings.Contains(out.String(), "AUTH skipped") || !strings.Contains(out.String(), "creds set") {
-		t.Errorf("no note explaining the skipped AUTH:\n%s", out)
+	text := out.String()
+	if !strings.Contains(text, "- auth") || !strings.Contains(text, "not run") || !strings.Contains(text, "creds set") || strings.Contains(text, "OK: every stage passed") {
+		t.Errorf("want the auth stage shown as not run, with the fix, and no OK:\n%s", text)
+	}
+	if !strings.Contains(text, "454 4.7.0") {
+		t.Errorf("want Exchange's error for a connector without credentials:\n%s", text)
+	}
+}
+
+// On a terminal a missing password is asked for, as send does.
+func TestCheckNoPasswordAsksOnATerminal(t *testing.T) {
+	port, ca := startCheckFake(t)
+	a, out, errb := checkTestApp("", creds.NewMemory(), nil)
+	tty, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	a.stdin, a.stdinTTY = tty, true
+	asked := 0
+	old := readHidden
+	readHidden = func(*os.File) ([]byte, error) { asked++; return []byte(fakePass), nil }
+	defer func() { readHidden = old }()
+	code := run(context.Background(), a, []string{"check", "--host", "127.0.0.1", "--ports", fmt.Sprint(port), "--ca-file", ca, "--user", fakeUser, "--json"})
+	if code != 0 || asked != 1 || !strings.Contains(out.String(), `"auth": "ok"`) || !strings.Contains(errb.String(), "Password for "+fakeUser) {
+		t.Fatalf("exit %d asked %d; %s %s", code, asked, out, errb)
 	}
 }
 
@@ -228,8 +257,8 @@ func TestCheckJSONAuthUnavailableWhenKeyringUnavailable(t *testing.T) {
 			if doc.Ports[0].Auth != tc.want {
 				t.Errorf("auth %q, want %q", doc.Ports[0].Auth, tc.want)
 			}
-			if code != 0 || !strings.Contains(errb.String(), "AUTH skipped") {
-				t.Errorf("exit %d, stderr %q: want 0 and the note", code, errb)
+			if code != 28 || !strings.Contains(errb.String(), "AUTH skipped") {
+				t.Errorf("exit %d, stderr %q: want 28 (AUTH asked for, not run) and the note", code, errb)
 			}
 		})
 	}
@@ -259,6 +288,75 @@ func TestHelpHasExitStatusSection(t *testing.T) {
 		help := out.String()
 		if !strings.Contains(help, "Exit status") || !strings.Contains(help, "64") {
 			t.Errorf("%s --help has no exit status section:\n%s", cmd, help)
+		}
+	}
+}
+
+// A failing stage carries the error Exchange's queue will show.
+func TestCheckJSONExchangeErrorPerFailure(t *testing.T) {
+	port, ca := startCheckFake(t)
+	a, out, errb := checkTestApp("wrong\n", nil, nil)
+	code := run(context.Background(), a, []string{"check", "--host", "127.0.0.1", "--ports", fmt.Sprint(port),
+		"--ca-file", ca, "--user", fakeUser, "--password-stdin", "--json"})
+	var doc struct {
+		As    string `json:"as"`
+		Ports []struct {
+			Stages []map[string]any `json:"stages"`
+		} `json:"ports"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || code != 28 || len(doc.Ports) != 1 {
+		t.Fatalf("exit %d (%v): %s %s", code, err, out, errb)
+	}
+	st := doc.Ports[0].Stages[len(doc.Ports[0].Stages)-1]
+	want := `451 4.4.0 Primary target IP address responded with: "535 5.7.8 Authentication failed"`
+	if st["name"] != "auth" || st["exchange_error"] != want {
+		t.Errorf("auth stage %v, want exchange_error %q", st, want)
+	}
+	for _, s := range doc.Ports[0].Stages[:len(doc.Ports[0].Stages)-1] {
+		if _, has := s["exchange_error"]; has {
+			t.Errorf("a passing stage has an exchange_error: %v", s)
+		}
+	}
+}
+
+// --as exchange-online refuses --user and other ports (exit 64, saying why).
+func TestCheckOnlineRefusesUserAndPorts(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--as", "exchange-online", "--user", "relay@example.com"}, "cannot log in"},
+		{[]string{"--as", "exchange-online", "--ports", "587"}, "port 25"},
+		{[]string{"--as", "exchange-2010"}, "--as"},
+	} {
+		a, out, errb := checkTestApp("", nil, nil)
+		code := run(context.Background(), a, append([]string{"check"}, tc.args...))
+		if code != exitUsage || !strings.Contains(errb.String(), tc.want) || out.Len() != 0 {
+			t.Errorf("%v: exit %d stderr %q", tc.args, code, errb)
+		}
+	}
+}
+
+// Regression (trust defect 5): --insecure-skip-verify ended in "OK: every
+// stage passed", exit 0.
+func TestCheckInsecureSkipVerifyIsNeverOK(t *testing.T) {
+	port, _ := startCheckFake(t) // no --ca-file: the certificate is untrusted
+	a, out, errb := checkTestApp("", nil, nil)
+	code := run(context.Background(), a, []string{"check", "--host", "127.0.0.1", "--ports", fmt.Sprint(port), "--insecure-skip-verify"})
+	if code != 29 || strings.Contains(out.String(), "OK: every stage passed") || !strings.Contains(out.String(), "NOT OK") {
+		t.Fatalf("exit %d; %s %s", code, out, errb)
+	}
+}
+
+func TestCheckHelpListsDialectsAndExchangeErrors(t *testing.T) {
+	a, out, _ := checkTestApp("", nil, nil)
+	if code := run(context.Background(), a, []string{"check", "--help"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"exchange-server", "exchange-online", "generic", "451 5.7.3 Require basic authentication",
+		"451 5.7.3 Require STARTTLS to do basic authentication", "454 4.7.0", "454 4.7.5 Certificate validation failure", "INFERRED"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check --help lacks %q", want)
 		}
 	}
 }

@@ -42,7 +42,7 @@ func checkTestApp(stdin string, store creds.Store, env map[string]string) (*app,
 
 // checkFake is a small in-process smart host on 127.0.0.1 with STARTTLS
 // (certificate for 127.0.0.1 and fake.relaywiz.test from a throwaway CA)
-// and AUTH PLAIN for fakeUser/fakePass. It returns its port and CA file.
+// and AUTH PLAIN and LOGIN for fakeUser/fakePass. It returns its port and CA file.
 const (
 	fakeUser = "relay@fake.test"
 	fakePass = "fake-Pass-42"
@@ -97,14 +97,41 @@ func (silentLog) Println(...interface{})        {}
 
 type fakeCheckSession struct{}
 
-func (fakeCheckSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (fakeCheckSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, u, p string) error {
+func (fakeCheckSession) AuthMechanisms() []string { return []string{sasl.Plain, sasl.Login} }
+func (fakeCheckSession) Auth(mech string) (sasl.Server, error) {
+	check := func(u, p string) error {
 		if u == fakeUser && p == fakePass {
 			return nil
 		}
 		return smtp.ErrAuthFailed
-	}), nil
+	}
+	if mech == sasl.Login {
+		return &fakeLoginServer{check: check}, nil
+	}
+	return sasl.NewPlainServer(func(_, u, p string) error { return check(u, p) }), nil
+}
+
+// fakeLoginServer is AUTH LOGIN's server side (go-sasl has none): two
+// prompts, as the Exchange dialect expects.
+type fakeLoginServer struct {
+	step  int
+	user  string
+	check func(user, pass string) error
+}
+
+func (s *fakeLoginServer) Next(resp []byte) ([]byte, bool, error) {
+	s.step++
+	switch {
+	case s.step == 1 && resp == nil:
+		return []byte("Username:"), false, nil
+	case s.step == 1:
+		s.user, s.step = string(resp), 2
+		return []byte("Password:"), false, nil
+	case s.step == 2:
+		s.user = string(resp)
+		return []byte("Password:"), false, nil
+	}
+	return nil, true, s.check(s.user, string(resp))
 }
 func (fakeCheckSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (fakeCheckSession) Rcpt(string, *smtp.RcptOptions) error { return nil }

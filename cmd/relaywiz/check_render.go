@@ -12,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"relaywiz/checks"
+	"relaywiz/termtext"
 )
 
 // checkStyles are the few colours the report uses. Without colour (not a
@@ -61,23 +62,35 @@ func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, a
 	for _, s := range p.Stages {
 		mark := st.ok.Render("✓")
 		switch {
+		case s.NotRun:
+			mark = st.fail.Render("-")
 		case !s.OK:
 			mark = st.fail.Render("✗")
 		case s.Warning:
 			mark = st.warn.Render("!")
 		}
-		fmt.Fprintf(w, "  %s %-8s %s  %s\n", mark, s.Name, st.faint.Render(fmt.Sprintf("%8s", formatMs(s.Ms))), s.Detail)
-		if s.Hint != "" {
+		fmt.Fprintf(w, "  %s %-8s %s  %s\n", mark, s.Name, st.faint.Render(fmt.Sprintf("%8s", formatMs(s.Ms))), termtext.Escape(s.Detail))
+		hint := s.Hint
+		if s.NotRun && s.Name == checks.StageAuth && authNote != "" {
+			hint = authNote + " " + authHint // why there was no password, and the fix
+		}
+		if hint != "" {
 			style := st.warn
 			if !s.OK {
 				style = st.fail
 			}
-			writeHint(w, style.Render("hint:"), s.Hint)
+			writeHint(w, style.Render("hint:"), termtext.Escape(strings.TrimSpace(hint)))
+		}
+		if s.ExchangeError != "" {
+			writeHint(w, st.fail.Render("Exchange will show:"), termtext.Escape(s.ExchangeError))
 		}
 	}
 	if _, failed := p.FailedStage(); !failed && p.Auth == checks.AuthSkipped {
 		note := "skipped (no --user given)"
-		if authNote != "" {
+		switch {
+		case p.AuthNote != "":
+			note = p.AuthNote
+		case authNote != "":
 			note = authNote
 		}
 		fmt.Fprintf(w, "  %s %-8s %s  %s\n", st.faint.Render("-"), "auth", st.faint.Render(fmt.Sprintf("%8s", "")), note)
@@ -97,9 +110,18 @@ func renderVerdict(w io.Writer, st checkStyles, rep checks.Report) {
 			bad = append(bad, fmt.Sprint(p.Port))
 		}
 	}
+	if note := sizeNote(rep); note != "" {
+		writeHint(w, "", note)
+	}
+	unverified := rep.Unverified()
 	switch {
 	case len(bad) == 0:
-		fmt.Fprintf(w, "%s every stage passed on %s of %s (%s).\n", st.ok.Render("OK:"), portsPhrase(good), rep.Host, formatMs(rep.Ms))
+		fmt.Fprintf(w, "%s every stage passed on %s of %s, as %s (%s).\n", st.ok.Render("OK:"), portsPhrase(good), rep.Host, rep.As, formatMs(rep.Ms))
+	case unverified && !hasFailedStage(rep):
+		// --insecure-skip-verify got every stage through, but Exchange
+		// validates the certificate: never "OK".
+		fmt.Fprintf(w, "%s every stage ran, but the certificate was not verified (--insecure-skip-verify); Exchange validates it and would refuse this smart host (exit %d, %s).\n",
+			st.fail.Render("NOT OK:"), rep.ExitCode(), formatMs(rep.Ms))
 	default:
 		port, f, _ := rep.FirstFailure()
 		fmt.Fprintf(w, "%s port %d failed at %s (exit %d); %d of %d ports passed (%s).\n",
@@ -113,6 +135,23 @@ func renderVerdict(w io.Writer, st checkStyles, rep checks.Report) {
 				capitalize(portsPhrase(good)), verb, portsPhrase(bad)))
 		}
 	}
+}
+
+func hasFailedStage(rep checks.Report) bool {
+	_, _, failed := rep.FirstFailure()
+	return failed
+}
+
+// sizeNote says what the advertised SIZE means for Exchange, once.
+func sizeNote(rep checks.Report) string {
+	var limit int64
+	for _, p := range rep.Ports {
+		limit = max(limit, p.SizeLimit)
+	}
+	if limit == 0 {
+		return ""
+	}
+	return checks.SizeNote(limit)
 }
 
 func formatMs(ms float64) string {

@@ -26,6 +26,8 @@ type credsTestOptions struct {
 	fromStdin     bool
 	timeout       time.Duration
 	verbose       bool
+	as            string
+	ehlo          string
 }
 
 func newCredsTestCmd(a *app) *cobra.Command {
@@ -37,8 +39,11 @@ func newCredsTestCmd(a *app) *cobra.Command {
 authenticate as USER with the password stored in the OS keyring (or, with
 --password-stdin, the first line of stdin). This is the same client code the
 relay uses, so a pass here means the relay will authenticate the same way.
-The password is never sent before TLS; AUTH LOGIN is used when offered (what
-Exchange sends), otherwise PLAIN. Nothing is sent after AUTH but QUIT.
+The password is never sent before TLS. By default (--as exchange-server) AUTH
+is exactly what Exchange's send connector sends: a bare AUTH LOGIN answered at
+two 334 prompts, and only when EHLO after TLS has an "AUTH ... LOGIN" line;
+--as generic uses LOGIN when offered, else PLAIN. Nothing is sent after AUTH
+but QUIT. (--as exchange-online is refused: that connector cannot log in.)
 
 --verbose shows the SMTP conversation with the AUTH exchange redacted.
 
@@ -66,6 +71,8 @@ Exit status:
 	f.BoolVar(&o.fromStdin, "password-stdin", false, "use the first line of stdin as the password instead of the keyring")
 	f.DurationVar(&o.timeout, "timeout", checks.DefaultDialTimeout, "give up if the session is not authenticated within this time")
 	f.BoolVar(&o.verbose, "verbose", false, "show the SMTP conversation (AUTH redacted)")
+	addAsFlag(f, &o.as)
+	f.StringVar(&o.ehlo, "ehlo", "", "the connector's FQDN, given in EHLO (default: this host's FQDN, else its address literal)")
 	return cmd
 }
 
@@ -81,6 +88,13 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 	}
 	if o.timeout <= 0 {
 		return usageErrorf("--timeout: must be positive, e.g. 30s")
+	}
+	dialect, err := parseAs(o.as, o.key.user)
+	if err != nil {
+		return err
+	}
+	if o.ehlo != "" && !validEHLOName(o.ehlo) {
+		return usageErrorf("--ehlo: %q is neither a host name nor an address literal like [192.0.2.1]", o.ehlo)
 	}
 	if o.caFile != "" {
 		if _, err := checks.LoadRoots(o.caFile); err != nil {
@@ -113,6 +127,8 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		CAFile:        o.caFile,
 		TLSServerName: o.tlsServerName,
 		Timeout:       o.timeout,
+		Dialect:       dialect,
+		EHLOName:      o.ehlo,
 	}
 	if o.verbose {
 		dial.Transcript = func(l checks.TranscriptLine) { fmt.Fprintln(a.stdout, l.String()) }
@@ -130,6 +146,9 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		fmt.Fprintf(a.stdout, "FAILED  %s:%d %s did not pass: %v\n", o.key.host, o.port, se.Stage, se.Err)
 		if se.Hint != "" {
 			fmt.Fprintf(a.stdout, "        %s\n", se.Hint)
+		}
+		if ex := checks.PredictExchangeError(dialect, err); ex != "" {
+			fmt.Fprintf(a.stdout, "        Exchange will show: %s\n", ex)
 		}
 		return withExit(se.Stage.ExitCode(), nil)
 	}

@@ -37,6 +37,9 @@ type doctorOptions struct {
 	caFile        string
 	tlsServerName string
 	timeout       time.Duration
+	as            string
+	ehlo          string
+	dialect       checks.Dialect // parsed from --as (or the profile's scenario)
 
 	senderDomain      string
 	placeholderDomain string
@@ -144,6 +147,8 @@ func newDoctorCmd(a *app) *cobra.Command {
 	f.StringArrayVar(&o.triggerLabels, "trigger-label", nil, "label GUID that must route through the provider, for the header analysis (repeatable; default: the profile's)")
 	f.StringArrayVar(&o.triggerSubjects, "trigger-subject", nil, "subject word that must route through the provider, for the header analysis (repeatable; default: the profile's)")
 	f.BoolVar(&o.json, "json", false, "print one JSON document instead of the report")
+	addAsFlag(f, &o.as)
+	f.StringVar(&o.ehlo, "ehlo", "", "the connector's FQDN, given in EHLO (default: this host's FQDN, else its address literal)")
 	return cmd
 }
 
@@ -153,6 +158,17 @@ func (o *doctorOptions) validate() error {
 	}
 	if err := checks.ValidatePort(o.port); err != nil {
 		return usageErrorf("--port: %v", err)
+	}
+	d, err := parseAs(o.as, o.user)
+	if err != nil {
+		return err
+	}
+	o.dialect = d
+	if d == checks.DialectExchangeOnline && o.port != checks.OnlinePort {
+		return usageErrorf("--port %d: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting)", o.port)
+	}
+	if o.ehlo != "" && !validEHLOName(o.ehlo) {
+		return usageErrorf("--ehlo: %q is neither a host name nor an address literal like [192.0.2.1]", o.ehlo)
 	}
 	if _, err := o.parseAltPorts(); err != nil {
 		return err
@@ -221,15 +237,27 @@ func (o *doctorOptions) applyProfile() (string, error) {
 	set("user", &o.user, ps.User)
 	set("placeholder-domain", &o.placeholderDomain, ps.PlaceholderDomain)
 	if !o.changed("port") {
+		// The connector's port (steps.port) is what Exchange uses; the
+		// profile's "ports to test" are only the alternatives.
 		switch {
-		case len(ps.Ports) > 0:
-			o.port = ps.Ports[0]
 		case ps.ConnectorPort != 0:
 			o.port = ps.ConnectorPort
+		case len(ps.Ports) > 0:
+			o.port = ps.Ports[0]
 		}
 	}
-	if !o.changed("alt-ports") && len(ps.Ports) > 1 {
-		o.altPorts = withProfilePorts(o.altPorts, ps.Ports[1:])
+	if !o.changed("alt-ports") && len(ps.Ports) > 0 {
+		o.altPorts = withProfilePorts(o.altPorts, slices.DeleteFunc(slices.Clone(ps.Ports), func(p int) bool { return p == o.port }))
+	}
+	if ps.HasScenario && ps.Scenario.Online && !o.changed("as") {
+		// An Exchange Online connector: port 25, no AUTH.
+		o.as = string(checks.DialectExchangeOnline)
+		if !o.changed("user") {
+			o.user = ""
+		}
+		if !o.changed("port") {
+			o.port = checks.OnlinePort
+		}
 	}
 	if ps.HasScenario && ps.Scenario.Online && o.senderDomain != "" && !o.changed("spf-include") {
 		// Exchange Online sends for the domain: its SPF must authorise it.
@@ -307,6 +335,7 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 	plan := troubleshoot.DoctorPlan{
 		Host: o.host, Port: o.port, AltPorts: alt, User: o.user,
 		CAFile: o.caFile, TLSServerName: o.tlsServerName, Timeout: o.timeout,
+		Dialect: o.dialect, EHLOName: o.ehlo,
 		PlaceholderDomain: o.placeholderDomain, SenderDomain: o.senderDomain, SPFIncludes: o.spfIncludes,
 		SendTo: o.sendTo, From: o.from, Trigger: o.trigger,
 		ProviderHosts: o.providerHosts, TriggerLabels: o.triggerLabels, TriggerSubjects: o.triggerSubjects,

@@ -141,7 +141,8 @@ func TestDoctorBadInput(t *testing.T) {
 func TestDoctorUsesProfile(t *testing.T) {
 	port, ca := startCheckFake(t)
 	cfg := isolateProfile(t)
-	in := steps.Defaults(steps.RelayOnline)
+	in := steps.Defaults(steps.RelayOnPrem)
+	in.Port = port
 	in.Triggers = []steps.Trigger{{Kind: steps.TriggerLabel, Value: "3e5a1c2b-7d4f-4b8a-9e0c-1f2a3b4c5d6e"}}
 	prof := files.Profile{Steps: in, SmartHost: files.SmartHostProfile{
 		Host: "127.0.0.1", Ports: []int{port}, CAFile: ca, TLSServerName: "fake.relaywiz.test", User: "relay@fake.test",
@@ -206,5 +207,72 @@ func TestDoctorAltPortsSameSyntaxAsCheck(t *testing.T) {
 	code, _, errs = runDoctorJSON(t, "", "--alt-ports", "25,smtp")
 	if code != exitUsage || !strings.Contains(errs, "--alt-ports") || !strings.Contains(errs, `"smtp"`) {
 		t.Fatalf("exit %d stderr %q", code, errs)
+	}
+}
+
+// Regression (trust defect 2): with "ports to test" 2525, 587 and the
+// connector on 587, doctor probed 2525 and reported "port 2525 is wrong",
+// exit 1. It judges the connector's port; the others are alternatives.
+func TestDoctorJudgesTheConnectorsPortFromTheProfile(t *testing.T) {
+	port, ca := startCheckFake(t)
+	closed := freeLoopbackPort(t, "127.0.0.1")
+	in := steps.Defaults(steps.RelayOnPrem)
+	in.Port = port
+	prof := files.Profile{Steps: in, SmartHost: files.SmartHostProfile{
+		Host: "127.0.0.1", Ports: []int{closed, port}, CAFile: ca, TLSServerName: "fake.relaywiz.test",
+	}}
+	path := filepath.Join(t.TempDir(), "profile.json")
+	if err := files.SaveProfile(path, prof); err != nil {
+		t.Fatal(err)
+	}
+	// The old code took the first "port to test" (the closed one).
+	code, doc, errs := runDoctorJSON(t, "", "--profile", path, "--alt-ports", "")
+	if code != exitOK || !strings.Contains(string(doc.Check), fmt.Sprintf(`"port": %d`, port)) || strings.Contains(string(doc.Check), fmt.Sprintf(`"port": %d`, closed)) {
+		t.Fatalf("exit %d check %s findings %+v %s", code, doc.Check, doc.Findings, errs)
+	}
+	// A failing alternative is information, not a failure.
+	code, doc, errs = runDoctorJSON(t, "", "--profile", path, "--alt-ports", fmt.Sprint(closed))
+	if code != exitOK {
+		t.Fatalf("exit %d findings %+v %s", code, doc.Findings, errs)
+	}
+	var check struct {
+		Ports []struct {
+			Port int  `json:"port"`
+			OK   bool `json:"ok"`
+		} `json:"ports"`
+	}
+	_ = json.Unmarshal(doc.Check, &check)
+	if len(check.Ports) != 2 || check.Ports[0].Port != port || !check.Ports[0].OK || check.Ports[1].Port != closed {
+		t.Errorf("want the connector's port %d first (and passing), %d as the alternative: %s", port, closed, doc.Check)
+	}
+	for _, f := range doc.Findings {
+		if f.Severity == troubleshoot.SevFail {
+			t.Errorf("an alternative port is information, not a failure: %+v", f)
+		}
+	}
+}
+
+// An Exchange Online scenario's profile makes doctor probe as Exchange
+// Online: port 25 only, no AUTH, even with a user name in the profile.
+func TestDoctorOnlineProfileProbesAsExchangeOnline(t *testing.T) {
+	in := steps.Defaults(steps.RelayOnline)
+	prof := files.Profile{Steps: in, SmartHost: files.SmartHostProfile{Host: "127.0.0.1", Ports: []int{587}, User: "relay@fake.test"}}
+	path := filepath.Join(t.TempDir(), "profile.json")
+	if err := files.SaveProfile(path, prof); err != nil {
+		t.Fatal(err)
+	}
+	_, doc, errs := runDoctorJSON(t, "", "--profile", path, "--alt-ports", "", "--timeout", "2s")
+	var check struct {
+		As    string `json:"as"`
+		Ports []struct {
+			Port int    `json:"port"`
+			Auth string `json:"auth"`
+		} `json:"ports"`
+	}
+	if err := json.Unmarshal(doc.Check, &check); err != nil {
+		t.Fatalf("%v: %s %s", err, doc.Check, errs)
+	}
+	if check.As != "exchange-online" || len(check.Ports) != 1 || check.Ports[0].Port != 25 || check.Ports[0].Auth != "skipped" {
+		t.Errorf("check %s", doc.Check)
 	}
 }

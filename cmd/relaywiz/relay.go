@@ -96,6 +96,8 @@ type upstreamFlags struct {
 	tlsServerName string
 	timeout       time.Duration
 	maxSizeMB     int
+	as            string
+	ehlo          string
 }
 
 func (u *upstreamFlags) add(cmd *cobra.Command) {
@@ -107,6 +109,8 @@ func (u *upstreamFlags) add(cmd *cobra.Command) {
 	f.StringVar(&u.tlsServerName, "tls-server-name", "", "name the smart host's certificate must carry (default: the upstream host); needed for an IP address")
 	f.DurationVar(&u.timeout, "timeout", relay.DefaultUpstreamTimeout, "give up opening the smart host connection (TLS + AUTH) after this long")
 	f.IntVar(&u.maxSizeMB, "max-size-mb", int(relay.DefaultMaxMessageBytes>>20), "largest message accepted, in MB (the providers' maximum is 50)")
+	addAsFlag(f, &u.as)
+	f.StringVar(&u.ehlo, "ehlo", "", "name to introduce ourselves with to the smart host, as the connector's FQDN (default: this host's FQDN, else its address literal)")
 }
 
 // parse validates the flags (exit 64 naming the flag) into the upstream
@@ -122,7 +126,18 @@ func (u *upstreamFlags) parse() (relay.UpstreamConfig, error) {
 	if err != nil {
 		return relay.UpstreamConfig{}, err
 	}
-	cfg := relay.UpstreamConfig{Host: host, Port: port, CAFile: u.caFile, TLSServerName: u.tlsServerName, User: u.user, Timeout: u.timeout}
+	dialect, err := parseAs(u.as, u.user)
+	if err != nil {
+		return relay.UpstreamConfig{}, err
+	}
+	if dialect == checks.DialectExchangeOnline && port != checks.OnlinePort {
+		return relay.UpstreamConfig{}, usageErrorf("--upstream %s: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting); use HOST:25", u.upstream)
+	}
+	if u.ehlo != "" && !validEHLOName(u.ehlo) {
+		return relay.UpstreamConfig{}, usageErrorf("--ehlo: %q is neither a host name nor an address literal like [192.0.2.1]", u.ehlo)
+	}
+	cfg := relay.UpstreamConfig{Host: host, Port: port, CAFile: u.caFile, TLSServerName: u.tlsServerName, User: u.user, Timeout: u.timeout,
+		Dialect: dialect, EHLOName: u.ehlo}
 	if u.caFile != "" {
 		if cfg.RootCAs, err = checks.LoadRoots(u.caFile); err != nil {
 			return relay.UpstreamConfig{}, usageErrorf("--ca-file: %v", err)
@@ -174,20 +189,10 @@ func (u *upstreamFlags) login(ctx context.Context, a *app, cfg *relay.UpstreamCo
 	if errors.As(err, &pm) {
 		// On a terminal, asking beats failing: the admin may simply not
 		// have stored it yet (the lab's password, for instance).
-		if f, ok := a.stdin.(*os.File); ok && a.stdinTTY {
-			if pm.KeyringUnavailable() {
-				fmt.Fprintf(a.stderr, "The OS keyring cannot be used (%v).\n", pm.Cause)
-			} else {
-				fmt.Fprintf(a.stderr, "No password stored for %s on %s (store it with 'relaywiz creds set --host %s --user %s' to skip this question).\n", u.user, host, host, u.user)
-			}
-			fmt.Fprintf(a.stderr, "Password for %s on %s (not echoed): ", u.user, host)
-			secret, err = readHidden(f)
-			fmt.Fprintln(a.stderr)
+		var asked bool
+		if secret, asked, err = a.askPassword(host, u.user, pm); asked {
 			if err != nil {
-				return "", nil, fmt.Errorf("reading the password from the terminal: %w", err)
-			}
-			if len(secret) == 0 {
-				return "", nil, usageErrorf("password: empty")
+				return "", nil, err
 			}
 			source = "terminal"
 		} else if pm.KeyringUnavailable() {
