@@ -88,7 +88,15 @@ func (f *fakeChecker) port(port int, o checks.Options) checks.PortResult {
 	sc := f.ports[port]
 	f.mu.Unlock()
 	pr := checks.PortResult{Port: port, OK: true, StartTLS: true, Auth: checks.AuthSkipped,
-		TLS: &checks.TLSInfo{Version: "TLS1.3", Verified: true, DaysLeft: 200}}
+		TLS: &checks.TLSInfo{Version: "TLS1.3", Cipher: "TLS_AES_128_GCM_SHA256", Verified: true, DaysLeft: 200,
+			Subject: "CN=" + o.Host, SANs: []string{o.Host, "mx." + o.Host}, Issuer: "CN=Fake Issuing CA",
+			NotAfter: "2027-06-10T12:00:00Z", ServerName: o.Host},
+		Banner:         "220 " + o.Host + " ESMTP",
+		AuthMechanisms: []string{"LOGIN", "PLAIN"}, SizeLimit: 52428800}
+	if o.Transcript != nil {
+		o.Transcript(checks.TranscriptLine{Port: port, Dir: checks.Received, Text: "220 " + o.Host + " ESMTP"})
+		o.Transcript(checks.TranscriptLine{Port: port, Dir: checks.Sent, Text: "EHLO relaywiz.test"})
+	}
 	for _, st := range checks.Stages() {
 		if st == checks.StageAuth && o.User == "" {
 			break
