@@ -190,7 +190,8 @@ func (f *fakeSender) last() SendRequest {
 // fakeResolver answers the Troubleshoot screen's DNS checks from a map;
 // every other name is NXDOMAIN, so no test ever queries real DNS.
 type fakeResolver struct {
-	mx map[string][]*net.MX
+	mx  map[string][]*net.MX
+	txt map[string][]string
 }
 
 func notFound(name string) error {
@@ -209,6 +210,9 @@ func (r *fakeResolver) LookupMX(_ context.Context, name string) ([]*net.MX, erro
 }
 
 func (r *fakeResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
+	if txt, ok := r.txt[name]; ok {
+		return txt, nil
+	}
 	return nil, notFound(name)
 }
 

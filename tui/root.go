@@ -353,6 +353,15 @@ func (m *Model) move(id StepID) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	forward := id > m.cur
+	if id == StepCredentials && m.c.Session.onlineRoute() {
+		// Exchange Online's connector has no credentials: nothing to log
+		// in with, nothing to prove here (see onlineRoute).
+		if forward {
+			id++
+		} else {
+			id--
+		}
+	}
 	m.c.Session.LastStep = id
 	m.current().Leave()
 	m.inTrouble = false

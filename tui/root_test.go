@@ -199,11 +199,11 @@ func TestRootEveryStepFitsAndResizes(t *testing.T) {
 	f := newFixture(t)
 	m, h := newRoot(t, f.options())
 	ses := m.Session()
-	ses.chooseScenario(scenario(t, steps.RelayOnline))
+	ses.chooseScenario(scenario(t, steps.RelayOnPrem))
 	ses.useProvider("smtp.zivver.com", []int{25, 587}, "", "")
 	ses.User, ses.Creds, ses.AuthProven, ses.TestTo = "svc@example.net", CredsKeyring, true, "someone@example.org"
 	ses.SetPassword([]byte("right"))
-	ses.Inputs, ses.HaveInputs = steps.Defaults(steps.RelayOnline), true
+	ses.Inputs, ses.HaveInputs = steps.Defaults(steps.RelayOnPrem), true
 	for id := StepScenario; id < stepCount; id++ {
 		h.send(gotoStepMsg{id})
 		for _, size := range [][2]int{{80, 24}, {100, 30}, {60, 20}, {80, 24}} {
@@ -231,5 +231,31 @@ func TestApplyProfileReadsLikeDoctor(t *testing.T) {
 	want := p.Settings()
 	if s.Host != "gw.example.net" || s.Host != want.Host || s.TestTo != want.TestRecipient || !s.HasScenario || s.Scenario.ID != steps.RelayOnPrem {
 		t.Fatalf("session host %q (doctor: %q) recipient %q scenario %v/%q", s.Host, want.Host, s.TestTo, s.HasScenario, s.Scenario.ID)
+	}
+}
+
+// Exchange Online scenarios skip the credentials step both ways: the
+// connector cannot log in to the smart host.
+func TestRootOnlineScenarioSkipsCredentials(t *testing.T) {
+	f := newFixture(t)
+	m, h := newRoot(t, f.options())
+	ses := m.Session()
+	ses.chooseScenario(scenario(t, steps.RelayOnline))
+	ses.useProvider("smtp.zivver.com", []int{25}, "", "")
+	ses.Inputs, ses.HaveInputs = steps.Defaults(steps.RelayOnline), true
+	h.send(gotoStepMsg{StepConnectivity})
+	h.send(nextStepMsg{})
+	if m.cur != StepDetails {
+		t.Fatalf("after connectivity: step %d, want the details (credentials skipped)", m.cur)
+	}
+	h.key(tea.KeyEsc)
+	if m.cur != StepConnectivity {
+		t.Fatalf("back from details: step %d, want connectivity", m.cur)
+	}
+	// With the lab the usual flow stays, login included.
+	ses.UseLab = true
+	h.send(nextStepMsg{})
+	if m.cur != StepCredentials {
+		t.Fatalf("lab: step %d, want the credentials", m.cur)
 	}
 }

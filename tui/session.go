@@ -68,6 +68,8 @@ type Session struct {
 
 	// Lab is the stand-in smart host, when one was started.
 	Lab *relay.Lab
+	// Online is the Exchange Online proof of the live test, when run.
+	Online *OnlineProof
 
 	ProfilePath string
 
@@ -92,6 +94,12 @@ func (s *Session) Password() []byte {
 	}
 	return append([]byte(nil), s.password...)
 }
+
+// onlineRoute: an Exchange Online scenario with the provider's smart host.
+// Its connector cannot log in and always uses port 25, so the wizard skips
+// the credentials step and proves the route as Exchange Online sees it.
+// With the lab the usual flow stays available to try things out.
+func (s *Session) onlineRoute() bool { return s.HasScenario && s.Scenario.Online && !s.UseLab }
 
 // HasPassword reports whether a password is held for this run.
 func (s *Session) HasPassword() bool { return len(s.password) > 0 }

@@ -154,12 +154,20 @@ func (s *connectivityStep) start() tea.Cmd {
 	s.report = nil
 	ses.Report = nil
 	s.detail, s.transcript = false, nil
-	s.table = newProgressTable(ses.Ports, false)
+	ports := append([]int(nil), ses.Ports...)
+	dialect := checks.DefaultDialect
+	if ses.onlineRoute() {
+		// As Exchange Online will see it: port 25, STARTTLS, the
+		// certificate; it never logs in.
+		dialect, ports = checks.DialectExchangeOnline, []int{checks.OnlinePort}
+	}
+	s.table = newProgressTable(ports, false)
 	ctx, cancel := context.WithCancel(s.c.Ctx)
 	s.cancel = cancel
 	o := checks.Options{
 		Host:          ses.Host,
-		Ports:         append([]int(nil), ses.Ports...),
+		Ports:         ports,
+		Dialect:       dialect,
 		CAFile:        ses.CAFile,
 		TLSServerName: ses.TLSServerName,
 		Timeout:       s.c.Deps.CheckTimeout,
@@ -279,10 +287,19 @@ func (s *connectivityStep) refresh() {
 	if ses.UseLab {
 		target = "the lab smart host " + ses.Host
 	}
+	ports := ses.Ports
+	if ses.onlineRoute() {
+		ports = []int{checks.OnlinePort}
+		target += " as Exchange Online sees it"
+	}
 	if s.running {
-		b.WriteString(st.Title.Render(fmt.Sprintf("Testing %s on port %s…", target, joinPorts(ses.Ports))) + "\n\n")
+		b.WriteString(st.Title.Render(fmt.Sprintf("Testing %s on port %s…", target, joinPorts(ports))) + "\n\n")
 	} else {
-		b.WriteString(st.Title.Render(fmt.Sprintf("Checked %s on port %s", target, joinPorts(ses.Ports))) + "\n\n")
+		b.WriteString(st.Title.Render(fmt.Sprintf("Checked %s on port %s", target, joinPorts(ports))) + "\n\n")
+	}
+	if ses.onlineRoute() {
+		b.WriteString(wrap("Exchange Online's outbound connector always delivers on port 25 with STARTTLS and validates the certificate; it never logs in "+
+			"(the provider recognises your tenant by SPF), so there is no login step.", w) + "\n\n")
 	}
 	b.WriteString(s.table.render(st, s.w, s.spin.View()) + "\n")
 	if s.report != nil {

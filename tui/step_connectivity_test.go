@@ -86,7 +86,7 @@ func TestConnectivityAllPortsPass(t *testing.T) {
 func TestConnectivity25BlockedUses587(t *testing.T) {
 	f := newFixture(t)
 	f.checker.ports[25] = portScript{failAt: checks.StageConnect, detail: "timeout after 10s (filtered)", hint: "Outbound port 25 is blocked here; use 587."}
-	c, h := connectivityHarness(t, f, steps.PAMSOnline, 25, 587)
+	c, h := connectivityHarness(t, f, steps.PAMSOnPrem, 25, 587)
 	h.requireView("Port 25 ✗", "Port 587 ✓", "✗ Port 25: TCP connect failed — timeout after 10s", "Outbound port 25 is blocked here")
 	if c.Session.Port != 587 || !strings.Contains(c.Session.PortReason, "587 works") {
 		t.Fatalf("port %d reason %q", c.Session.Port, c.Session.PortReason)
@@ -181,4 +181,16 @@ func TestConnectivityDetailView(t *testing.T) {
 	h.runes("d")
 	h.requireView("Checked smtp.example.net on port 25 and 587")
 	h.requireNoView("Details for")
+}
+
+// An Exchange Online scenario is checked as Exchange Online sees the smart
+// host: port 25 only, in its dialect (never AUTH), whatever ports were set.
+func TestConnectivityOnlineChecksPort25AsExchangeOnline(t *testing.T) {
+	f := newFixture(t)
+	_, h := connectivityHarness(t, f, steps.RelayOnline, 25, 587)
+	h.requireView("as Exchange Online sees it on port 25", "never logs in")
+	call := f.checker.lastCall()
+	if call.Dialect != checks.DialectExchangeOnline || len(call.Ports) != 1 || call.Ports[0] != 25 || call.User != "" {
+		t.Fatalf("checks called with %+v", call)
+	}
 }

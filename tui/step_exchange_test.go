@@ -53,6 +53,8 @@ func TestExchangeWritesAllAndAsksBeforeReplacing(t *testing.T) {
 	h.runes("w")
 	h.requireView("Folder: relaywiz-pams-onprem")
 	h.clear().runes(dir).key(tea.KeyEnter)
+	// the write is real I/O: on a loaded machine it outlasts settle's pause
+	h.waitFor("the files to be written", func() bool { return !strings.Contains(h.view(), "Writing…") })
 	h.requireWrapped("Wrote 5 files to " + dir)
 	for _, a := range c.Session.Artifacts {
 		got, err := os.ReadFile(filepath.Join(dir, a.Name))

@@ -42,6 +42,12 @@ type liveTestStep struct {
 	// handedOver: the transcript shows the message's end (".") or its last
 	// BDAT chunk was sent, so a send cut short now may have been delivered.
 	handedOver bool
+
+	// The Exchange Online proof (step_onlineproof.go).
+	online     onlinePhase
+	proof      *OnlineProof
+	msgPath    string
+	headersErr error
 }
 
 type livePhase int
@@ -51,12 +57,14 @@ const (
 	liveStartingLab
 	liveSending
 	liveDone
+	liveOnline // the Exchange Online proof: SPF, then a real message's headers
 )
 
 const (
 	viaSmartHost = "smarthost"
 	viaLab       = "lab"
 	viaSkip      = "skip"
+	viaOnline    = "online"
 )
 
 type liveTestKeys struct {
@@ -104,7 +112,9 @@ func (sendLineMsg) owner() StepID    { return StepLiveTest }
 func (sendDoneMsg) owner() StepID    { return StepLiveTest }
 
 func (s *liveTestStep) Title() string { return "Live test" }
-func (s *liveTestStep) Typing() bool  { return s.phase == liveForm && formTyping(s.form) }
+func (s *liveTestStep) Typing() bool {
+	return (s.phase == liveForm || s.phase == liveOnline && s.online == onlineAsk) && formTyping(s.form)
+}
 func (s *liveTestStep) Init() tea.Cmd { return nil }
 
 func (s *liveTestStep) Busy() string {
@@ -154,6 +164,11 @@ func (s *liveTestStep) ShortHelp() []key.Binding {
 		return formKeys(s.form)
 	case liveDone:
 		return []key.Binding{s.keys.Next, s.keys.Again, s.keys.Scroll}
+	case liveOnline:
+		if s.online == onlineAsk {
+			return formKeys(s.form)
+		}
+		return []key.Binding{s.keys.Next}
 	}
 	return []key.Binding{s.keys.Scroll}
 }
@@ -185,6 +200,8 @@ func (s *liveTestStep) defaults() {
 	switch {
 	case ses.UseLab:
 		s.via = viaLab
+	case ses.onlineRoute():
+		s.via = viaOnline
 	case ses.Creds == CredsNone && s.c.Deps.StartLab != nil:
 		s.via = viaLab // no account: the lab is the test that can pass
 	default:
@@ -198,7 +215,9 @@ func (s *liveTestStep) showForm() tea.Cmd {
 	s.gen++
 	s.defaults()
 	var opts []huh.Option[string]
-	if !ses.UseLab {
+	if ses.onlineRoute() {
+		opts = append(opts, huh.NewOption("Prove the Exchange Online route: the SPF check, then a real message's headers", viaOnline))
+	} else if !ses.UseLab {
 		label := fmt.Sprintf("Through the smart host %s:%d", ses.Host, ses.testPort())
 		if ses.Creds == CredsNone {
 			label += " (without login)"
@@ -228,13 +247,20 @@ func (s *liveTestStep) showForm() tea.Cmd {
 				}
 				return nil
 			}),
-		).WithHideFunc(func() bool { return s.via == viaSkip }),
+		).WithHideFunc(func() bool { return s.via == viaSkip || s.via == viaOnline }),
+		huh.NewGroup(
+			huh.NewInput().Title("From").Description("An address of your mail domain: its SPF record is checked.").
+				Value(&s.from).Validate(validateAddress),
+		).WithHideFunc(func() bool { return s.via != viaOnline }),
 	)
 	s.SetSize(s.w, s.h)
 	return s.form.Init()
 }
 
 func (s *liveTestStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if s.phase == liveOnline {
+		return s.updateOnline(msg)
+	}
 	switch msg := msg.(type) {
 	case liveLabMsg:
 		if msg.gen != s.gen || s.phase != liveStartingLab {
@@ -309,6 +335,9 @@ func (s *liveTestStep) submit() tea.Cmd {
 	s.problem = ""
 	if s.via == viaSkip {
 		return nextStep
+	}
+	if s.via == viaOnline {
+		return s.startOnline()
 	}
 	ses.TestTo, ses.TestFrom, ses.TestSubject = strings.TrimSpace(s.to), strings.TrimSpace(s.from), s.subject
 	if s.c.Deps.Send == nil {
@@ -405,6 +434,8 @@ func (s *liveTestStep) View() string {
 	w := max(s.w-2, 20)
 	var b strings.Builder
 	switch s.phase {
+	case liveOnline:
+		return s.viewOnline()
 	case liveForm:
 		if s.problem != "" {
 			b.WriteString(st.Fail.Render(wrap(markFail+" "+s.problem, w)) + "\n")

@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -130,5 +132,41 @@ func TestLiveTestBusyWhileSending(t *testing.T) {
 	h.waitFor("the end of the send", func() bool { return s.Busy() == "" })
 	if strings.Contains(h.view(), "right") {
 		t.Fatal("the password shows in the transcript")
+	}
+}
+
+// Exchange Online scenarios: no send from here (it would prove nothing
+// about a path that starts in Microsoft's network). The SPF check of the
+// sender domain, the provider's allow-listing named as the admin's manual
+// step, then the headers of a real message sent from Outlook/OWA.
+func TestLiveTestOnlineProvesSPFAndHeadersWithoutSending(t *testing.T) {
+	f := newFixture(t)
+	f.dns.txt = map[string][]string{"example.net": {"v=spf1 include:spf.protection.outlook.com -all"}}
+	msg := "Received: from smtp.example.net (smtp.example.net [192.0.2.7]) by mx.example.org with ESMTPS id 9; Sun, 22 Nov 2026 10:00:09 +0000\r\n" +
+		"Received: from EUR01-obe.outbound.protection.outlook.com (EUR01-obe.outbound.protection.outlook.com [192.0.2.8]) by smtp.example.net with ESMTPS id 8; Sun, 22 Nov 2026 10:00:05 +0000\r\n" +
+		"Subject: Secure test\r\nFrom: svc@example.net\r\nTo: someone@example.org\r\n\r\nbody\r\n"
+	path := filepath.Join(t.TempDir(), "received.eml")
+	if err := os.WriteFile(path, []byte(msg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, h := liveHarness(t, f, nil, steps.RelayOnline)
+	h.requireView("Prove the Exchange Online route")
+	if strings.Contains(h.view(), "Through the smart host") {
+		t.Fatalf("an Online scenario offers a send through the smart host:\n%s", h.view())
+	}
+	h.key(tea.KeyEnter) // the Online proof
+	h.requireView("An address of your mail domain")
+	h.key(tea.KeyEnter) // svc@example.net
+	h.waitFor("the headers question", func() bool { return h.m.(*liveTestStep).online == onlineAsk })
+	h.requireWrapped("spf.protection.outlook.com", "allow-list example.net", "Outlook or OWA")
+	h.runes(path).key(tea.KeyEnter)
+	h.waitFor("the verdict", func() bool { return h.m.(*liveTestStep).online == onlineAnalysed })
+	h.settle()
+	h.requireWrapped("SECURE: the received message went through the provider")
+	if req := f.sender.last(); req.To != "" {
+		t.Fatalf("a message was sent from here: %+v", req)
+	}
+	if p := c.Session.Online; p == nil || p.Headers == nil || p.Headers.Secure == nil || !*p.Headers.Secure || p.Domain != "example.net" {
+		t.Fatalf("session proof %+v", p)
 	}
 }

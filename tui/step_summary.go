@@ -12,6 +12,8 @@ import (
 	"relaywiz/checks"
 	"relaywiz/creds"
 	"relaywiz/steps"
+	"relaywiz/termtext"
+	"relaywiz/troubleshoot"
 )
 
 // summaryStep is step 8: what was proven, what was written where, what to
@@ -121,6 +123,8 @@ func (s *summaryStep) render(w int) string {
 		}
 	}
 	switch {
+	case ses.onlineRoute():
+		item(markSkipped, "No login: Exchange Online's connector cannot log in to the smart host; the provider recognises your tenant by SPF.")
 	case ses.AuthProven && ses.Creds == CredsKeyring:
 		item(markOK, fmt.Sprintf("The login for %s works. %s", ses.User, ses.CredsNote))
 	case ses.AuthProven:
@@ -129,6 +133,8 @@ func (s *summaryStep) render(w int) string {
 		item(markSkipped, "The login was not tested (no account given).")
 	}
 	switch t := ses.Test; {
+	case ses.onlineRoute():
+		onlineProofItems(ses.Online, item)
 	case t == nil:
 		item(markSkipped, "No test message was sent.")
 	case t.Err == nil:
@@ -255,4 +261,33 @@ func undoSteps(ses *Session) []string {
 		out = append(out, "Delete the saved answers: "+ses.ProfilePath)
 	}
 	return out
+}
+
+// onlineProofItems says what the Exchange Online proof found.
+func onlineProofItems(p *OnlineProof, item func(mark, text string)) {
+	if p == nil {
+		item(markSkipped, "The Exchange Online route was not proven yet: send a real message from Outlook or OWA with the trigger and check its headers (relaywiz headers FILE).")
+		return
+	}
+	for _, f := range p.SPF {
+		mark := markOK
+		switch f.Severity {
+		case troubleshoot.SevFail:
+			mark = markFail
+		case troubleshoot.SevWarn:
+			mark = markWarn
+		}
+		item(mark, "SPF of "+p.Domain+": "+termtext.Escape(f.Message))
+	}
+	item(markWarn, "The provider's allow-listing of "+p.Domain+" is a manual step relaywiz cannot check.")
+	switch v := p.Headers; {
+	case v == nil:
+		item(markSkipped, "No received message was analysed: the end-to-end proof is still to do (relaywiz headers FILE).")
+	case v.Secure == nil:
+		item(markWarn, "The received message's headers cannot tell whether it went through the provider.")
+	case *v.Secure:
+		item(markOK, "A real message sent through Exchange Online went through the provider (its headers prove it).")
+	default:
+		item(markFail, "A real message sent through Exchange Online did NOT go through the provider (see its headers).")
+	}
 }
