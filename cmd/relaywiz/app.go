@@ -8,6 +8,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"relaywiz/creds"
+	"relaywiz/files"
 )
 
 // app holds everything a command needs from the outside world, so tests can
@@ -37,6 +38,11 @@ type app struct {
 	// placeholder-domain check): net.DefaultResolver in production, nil in
 	// tests, which then inject a fake where they test it.
 	resolver stepsResolver
+
+	// defaultProfile is where the wizard saves its answers
+	// (files.DefaultProfilePath); nil in tests, so no test ever reads the
+	// real user's profile. Commands start from it when it exists.
+	defaultProfile func() (string, error)
 }
 
 func newProcessApp() *app {
@@ -50,6 +56,8 @@ func newProcessApp() *app {
 		getenv:    os.Getenv,
 		store:     func() creds.Store { return creds.NewKeyring(creds.DefaultTimeout) },
 		resolver:  net.DefaultResolver,
+
+		defaultProfile: files.DefaultProfilePath,
 	}
 }
 

@@ -33,7 +33,7 @@ type credsTestOptions struct {
 func newCredsTestCmd(a *app) *cobra.Command {
 	var o credsTestOptions
 	cmd := &cobra.Command{
-		Use:   "test --host HOST --user USER [--port 587]",
+		Use:   "test --smart-host HOST --user USER [--port 587]",
 		Short: "Check that the smart host accepts the stored password (SMTP AUTH)",
 		Long: `Connect to the smart host, require STARTTLS with a verified certificate, and
 authenticate as USER with the password stored in the OS keyring (or, with
@@ -54,12 +54,26 @@ Exit status:
   22  EHLO refused                   29  STARTTLS/TLS/certificate problem
   28  authentication failed (wrong user name or password, 535) or unavailable (454, no mechanism)
   64  bad input                      69  the keyring is unavailable`,
-		Example: `  relaywiz creds test --host smtp.zivver.com --user relay@example.com
-  relaywiz creds test --host smtp.zivver.com --user relay@example.com --port 25 --verbose
+		Example: `  relaywiz creds test --smart-host smtp.zivver.com --user relay@example.com
+  relaywiz creds test --smart-host smtp.zivver.com --user relay@example.com --port 25 --verbose
   # a host reached by IP address, with a private CA
-  relaywiz creds test --host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem --user relay@example.com`,
+  relaywiz creds test --smart-host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem --user relay@example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ps, err := o.key.fromProfile(a, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			fromProfile(cmd.Flags(), "ca-file", &o.caFile, ps.CAFile)
+			fromProfile(cmd.Flags(), "tls-server-name", &o.tlsServerName, ps.TLSServerName)
+			if !cmd.Flags().Changed(flagPort) {
+				switch {
+				case ps.ConnectorPort != 0:
+					o.port = ps.ConnectorPort
+				case len(ps.Ports) > 0:
+					o.port = ps.Ports[len(ps.Ports)-1]
+				}
+			}
 			return runCredsTest(cmd.Context(), a, o)
 		},
 	}
@@ -67,7 +81,7 @@ Exit status:
 	f := cmd.Flags()
 	f.IntVar(&o.port, "port", 587, "smart-host port to authenticate on (587 submission, or 25)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust (besides the system roots)")
-	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry (default: --host); needed when --host is an IP address")
+	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry (default: --smart-host); needed when --smart-host is an IP address")
 	f.BoolVar(&o.fromStdin, "password-stdin", false, "use the first line of stdin as the password instead of the keyring")
 	f.DurationVar(&o.timeout, "timeout", checks.DefaultDialTimeout, "give up if the session is not authenticated within this time")
 	f.BoolVar(&o.verbose, "verbose", false, "show the SMTP conversation (AUTH redacted)")
@@ -81,7 +95,7 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		return err
 	}
 	if err := checks.ValidateHost(o.key.host); err != nil {
-		return usageErrorf("--host: %v", err)
+		return usageErrorf("--smart-host: %v", err)
 	}
 	if err := checks.ValidatePort(o.port); err != nil {
 		return usageErrorf("--port: %v", err)
@@ -109,7 +123,7 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 			fmt.Fprintf(a.stderr, "relaywiz: cannot test: %v\n%s\n", pm.Cause, pm.Hint())
 			return withExit(exitUnavailable, nil)
 		}
-		fmt.Fprintf(a.stderr, "relaywiz: cannot test: no password stored for %s on %s.\nStore it with: relaywiz creds set --host %s --user %s\n(or pass it for this run with --password-stdin)\n",
+		fmt.Fprintf(a.stderr, "relaywiz: cannot test: no password stored for %s on %s.\nStore it with: relaywiz creds set --smart-host %s --user %s\n(or pass it for this run with --password-stdin)\n",
 			o.key.user, o.key.host, o.key.host, o.key.user)
 		return withExit(exitFailure, nil)
 	}

@@ -18,7 +18,7 @@ func newCredsSetCmd(a *app) *cobra.Command {
 	var key credsKey
 	var fromStdin bool
 	cmd := &cobra.Command{
-		Use:   "set --host HOST --user USER [--password-stdin]",
+		Use:   "set --smart-host HOST --user USER [--password-stdin]",
 		Short: "Store the SMTP password for a smart host in the OS keyring",
 		Long: `Store the SMTP password for USER at HOST in the OS keyring, replacing any
 password stored there before.
@@ -36,10 +36,13 @@ relaywiz confirms where it stored the password but never prints it.
 Exit status: 0 stored; 64 bad input (a missing flag, an empty password, two
 entries that differ); 69 the keyring is unavailable (the message says why and
 what to do; nothing is written anywhere else).`,
-		Example: `  relaywiz creds set --host smtp.zivver.com --user relay@example.com
-  pass show zivver/smtp | relaywiz creds set --host smtp.zivver.com --user relay@example.com --password-stdin`,
+		Example: `  relaywiz creds set --smart-host smtp.zivver.com --user relay@example.com
+  pass show zivver/smtp | relaywiz creds set --smart-host smtp.zivver.com --user relay@example.com --password-stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := key.fromProfile(a, cmd.Flags()); err != nil {
+				return err
+			}
 			if err := key.validate(); err != nil {
 				return err
 			}
@@ -60,7 +63,7 @@ what to do; nothing is written anywhere else).`,
 				return keyringFailure(a, err)
 			}
 			fmt.Fprintf(a.stdout, "Stored the password for %s on %s in %s.\n", key.user, key.host, creds.Location(key.host, key.user))
-			fmt.Fprintf(a.stdout, "check, creds test, relay and send will use it. Remove it with: relaywiz creds delete --host %s --user %s\n", key.host, key.user)
+			fmt.Fprintf(a.stdout, "check, creds test, relay and send will use it. Remove it with: relaywiz creds delete --smart-host %s --user %s\n", key.host, key.user)
 			if prompting && a.askYes(fmt.Sprintf("Test the login on %s port 587 now? [Y/n] ", key.host)) {
 				return runCredsTest(cmd.Context(), a, credsTestOptions{key: key, port: 587, timeout: checks.DefaultDialTimeout})
 			}
@@ -84,7 +87,7 @@ func (a *app) newPassword(key credsKey, fromStdin bool) ([]byte, error) {
 	}
 	f, ok := a.stdin.(*os.File)
 	if !a.stdinTTY || !ok {
-		return nil, usageErrorf("password: no terminal to ask for the password (stdin is not a terminal); pass it with --password-stdin, e.g. pass show smtp | relaywiz creds set --host %s --user %s --password-stdin", key.host, key.user)
+		return nil, usageErrorf("password: no terminal to ask for the password (stdin is not a terminal); pass it with --password-stdin, e.g. pass show smtp | relaywiz creds set --smart-host %s --user %s --password-stdin", key.host, key.user)
 	}
 	fmt.Fprintf(a.stderr, "Password for %s on %s (not echoed): ", key.user, key.host)
 	first, err := readHidden(f)

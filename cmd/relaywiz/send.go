@@ -49,19 +49,19 @@ const sendExitStatus = `  0   the smart host accepted the message
   130 interrupted`
 
 const sendExample = `  # the quick smoke test against Zivver (password from the keyring)
-  relaywiz send --upstream smtp.zivver.com:587 --user relay@example.com \
+  relaywiz send --smart-host smtp.zivver.com --port 587 --user relay@example.com \
     --from admin@example.com --to someone@example.org
 
   # make the PAMS transport rule fire, and see the conversation
-  relaywiz send --upstream smtp.zivver.com:587 --user relay@example.com \
+  relaywiz send --smart-host smtp.zivver.com --port 587 --user relay@example.com \
     --from admin@example.com --to someone@example.org --trigger pams --verbose
 
   # a custom-relay keyword and a 20 MB attachment
-  relaywiz send --upstream smtp.zivver.com --user relay@example.com \
+  relaywiz send --smart-host smtp.zivver.com --user relay@example.com \
     --from admin@example.com --to someone@example.org --trigger 'subject=[secure]' --attach-mb 20
 
   # against the local lab smart host (see 'relaywiz lab'), no network needed
-  relaywiz send --upstream 127.0.0.1:2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem \
+  relaywiz send --smart-host 127.0.0.1 --port 2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem \
     --user relaywiz --to you@example.com`
 
 type sendCmdOptions struct {
@@ -78,12 +78,21 @@ type sendCmdOptions struct {
 func newSendCmd(a *app) *cobra.Command {
 	var o sendCmdOptions
 	cmd := &cobra.Command{
-		Use:     "send --upstream HOST:PORT --to ADDR [--user USER] [flags]",
+		Use:     "send --smart-host HOST [--port 587] --to ADDR [--user USER] [--profile FILE] [flags]",
 		Short:   "Send a test message through the embedded relay to the smart host",
 		Long:    sendLong,
 		Example: sendExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ps, err := o.up.fromProfile(a, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			// the wizard's test sender and recipient
+			fromProfile(cmd.Flags(), "from", &o.from, ps.TestFrom)
+			if !cmd.Flags().Changed("to") && ps.TestRecipient != "" {
+				o.to = []string{ps.TestRecipient}
+			}
 			return runSend(cmd.Context(), a, o)
 		},
 	}

@@ -98,7 +98,7 @@ func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 	fl.StringVar(&f.addonRule, "addon-rule", "", "exact name of the add-on service's transport rule (codetwo-online, required)")
 	fl.IntVar(&f.priority, "priority", 0, "priority of the (first) rule, 0 = top (default: at the end of the list; codetwo-online: right below the add-on rule)")
 	fl.StringVar(&f.testRecipient, "test-recipient", "", "an outside address you can read, for the connector validation and the final test")
-	fl.StringVar(&f.profile, "profile", "", "read the answers from a wizard profile (non-secret); flags override it")
+	addProfileFlag(fl, &f.profile)
 	fl.StringVar(&f.out, "out", "", "write every artifact into this directory (created if missing)")
 	fl.StringVar(&f.format, "format", "", "print one artifact to stdout: checklist, apply, undo, verify or reg")
 	fl.BoolVar(&f.force, "force", false, "with --out: replace existing files that differ (without it, relaywiz shows the differences and writes nothing)")
@@ -153,15 +153,15 @@ Exit status:
 
 func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f *stepsFlags) error {
 	if f.out != "" && f.format != "" {
-		return usageErrorf("format: use either --out DIR (all artifacts) or --format FORMAT (one, to stdout), not both")
+		return usageErrorf("--format: use either --out DIR (all artifacts) or --format FORMAT (one, to stdout), not both")
 	}
 	if f.format != "" && !stepsHasString(steps.Formats(), f.format) {
-		return usageErrorf("format: %q is not a format; use one of %s", f.format, strings.Join(steps.Formats(), ", "))
+		return usageErrorf("--format: %q is not a format; use one of %s", f.format, strings.Join(steps.Formats(), ", "))
 	}
 	if f.force && f.out == "" {
-		return usageErrorf("force: only applies with --out DIR")
+		return usageErrorf("--force: only applies with --out DIR")
 	}
-	in, err := stepsInputs(cmd, f)
+	in, err := stepsInputs(a, cmd, f)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 	case f.format != "":
 		art, err := steps.Find(arts, f.format)
 		if err != nil {
-			return usageErrorf("format: %v", err)
+			return usageErrorf("--format: %v", err)
 		}
 		_, err = io.WriteString(a.stdout, art.Text)
 		return err
@@ -200,21 +200,22 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 
 // stepsInputs builds the answers: the profile (if any) or the scenario's
 // defaults, then every flag the user actually set on top.
-func stepsInputs(cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
+func stepsInputs(a *app, cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
 	changed := cmd.Flags().Changed
 	var in steps.Inputs
+	_, prof, path, err := a.commandProfile(f.profile)
+	if err != nil {
+		return in, err
+	}
+	sameScenario := !changed("scenario") || steps.ScenarioID(f.scenario) == prof.Steps.Scenario
 	switch {
-	case f.profile != "":
-		prof, err := files.LoadProfile(f.profile)
-		if err != nil {
-			return in, usageErrorf("profile: %v", err)
-		}
+	case path != "" && prof.Steps.Scenario != "" && sameScenario:
 		in = prof.StepsInputs()
-		if changed("scenario") && steps.ScenarioID(f.scenario) != in.Scenario {
-			return in, usageErrorf("scenario: the profile is for %s, not %s; leave out --scenario or use a profile of that scenario", in.Scenario, f.scenario)
-		}
+	case path != "" && f.profile != "":
+		// an explicit profile of another scenario is a contradiction
+		return in, usageErrorf("--scenario: the profile is for %s, not %s; leave out --scenario or use a profile of that scenario", prof.Steps.Scenario, f.scenario)
 	case f.scenario == "":
-		return in, usageErrorf("scenario: required (or --profile FILE); one of %s. See relaywiz steps --help", strings.Join(steps.IDs(), ", "))
+		return in, usageErrorf("--scenario: required (or --profile FILE, or run the wizard first: it saves one); one of %s. See relaywiz steps --help", strings.Join(steps.IDs(), ", "))
 	default:
 		in = steps.Defaults(steps.ScenarioID(f.scenario))
 	}
@@ -230,10 +231,10 @@ func stepsInputs(cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
 		}
 	}
 	if changed("max-size-mb") && (f.maxSizeMB < 1 || f.maxSizeMB > 150) {
-		return in, usageErrorf("max-size-mb: %d must be between 1 and 150 (MB)", f.maxSizeMB)
+		return in, usageErrorf("--max-size-mb: %d must be between 1 and 150 (MB)", f.maxSizeMB)
 	}
 	if changed("port") && f.port != 25 && f.port != 587 {
-		return in, usageErrorf("port: %d must be 25 or 587", f.port)
+		return in, usageErrorf("--port: %d must be 25 or 587", f.port)
 	}
 	setString := func(flag string, dst *string, v string) {
 		if changed(flag) {
@@ -274,7 +275,7 @@ func stepsFieldErrors(err error) string {
 	}
 	lines := make([]string, len(fes))
 	for i, fe := range fes {
-		lines[i] = fe.Error()
+		lines[i] = "--" + fe.Error() // the field is the flag: --gateway-ip, as check names its flags
 	}
 	if len(lines) == 1 {
 		return lines[0]
