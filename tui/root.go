@@ -509,7 +509,7 @@ func (m *Model) errorView(h int) string {
 	var b strings.Builder
 	b.WriteString(st.ErrorTitle.Render(markFail+" Something went wrong") + "\n\n")
 	b.WriteString(wrap(m.err.Error(), w) + "\n")
-	if fix := fixFor(m.err); fix != "" {
+	if fix := wizardHint(fixFor(m.err)); fix != "" {
 		b.WriteString("\n" + st.Selected.Render("What to do") + "\n" + wrap(fix, w) + "\n")
 	}
 	b.WriteString("\n" + st.Subtle.Render("Press any key to return to the step."))

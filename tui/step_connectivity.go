@@ -326,7 +326,7 @@ func (s *connectivityStep) verdict(w int) string {
 		}
 		b.WriteString(st.Fail.Render(hang(markFail+" ", line, w)) + "\n")
 		if f.Hint != "" {
-			b.WriteString(hang("  ", f.Hint, w) + "\n")
+			b.WriteString(hang("  ", wizardHint(f.Hint), w) + "\n")
 		}
 	}
 	if s.anyOK() {

@@ -400,7 +400,7 @@ func authProblem(pr *checks.PortResult) string {
 			msg += ": " + f.Detail
 		}
 		if f.Hint != "" {
-			msg += "\n" + f.Hint
+			msg += "\n" + wizardHint(f.Hint)
 		}
 		return msg
 	}

@@ -477,7 +477,7 @@ func (s *liveTestStep) resultLine(w int) string {
 		line += " — the smart host said: " + r.UpstreamReply
 	}
 	if r.Hint != "" {
-		line += "\n" + r.Hint
+		line += "\n" + wizardHint(r.Hint)
 	}
 	return st.Fail.Render(wrap(line, w))
 }

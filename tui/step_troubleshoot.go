@@ -519,10 +519,10 @@ func (s *troubleshootStep) refresh() {
 			}
 			b.WriteString(style.Render(hang(mark+" ", text, w)) + "\n")
 			if f.Detail != "" {
-				b.WriteString(hang("  ", f.Detail, w) + "\n")
+				b.WriteString(hang("  ", wizardHint(f.Detail), w) + "\n")
 			}
 			if f.Fix != "" {
-				b.WriteString(hang("  Fix: ", f.Fix, w) + "\n")
+				b.WriteString(hang("  Fix: ", wizardHint(f.Fix), w) + "\n")
 			}
 		}
 		b.WriteString(s.renderParts(true)) // what did not run, and why

@@ -246,7 +246,7 @@ func (u *upstreamFlags) login(ctx context.Context, a *app, cfg *relay.UpstreamCo
 			fmt.Fprintf(a.stderr, "relaywiz: %v\n%s\n", pm.Cause, pm.Hint())
 			return "", nil, withExit(exitUnavailable, errors.New("no password for the smart host: the keyring is unavailable; use --password-stdin"))
 		} else {
-			return "", nil, withExit(exitFailure, fmt.Errorf("no password stored for %s on %s: store it with 'relaywiz creds set --host %s --user %s', or pass it with --password-stdin", u.user, host, host, u.user))
+			return "", nil, withExit(exitFailure, fmt.Errorf("no password stored for %s on %s: store it with 'relaywiz creds set --smart-host %s --user %s', or pass it with --password-stdin", u.user, host, host, u.user))
 		}
 	} else if err != nil {
 		return "", nil, err

@@ -145,7 +145,7 @@ func TestSendCmdPasswordFromKeyringAndFailures(t *testing.T) {
 	// Nothing stored, no terminal: say how to store it.
 	a, out, errb := relayTestApp("", nil)
 	code := run(context.Background(), a, append([]string{"send", "--to", "ext@example.org"}, labArgs(lab)...))
-	if code != exitFailure || !strings.Contains(errb.String(), "relaywiz creds set --host "+host+" --user "+lab.User) {
+	if code != exitFailure || !strings.Contains(errb.String(), "relaywiz creds set --smart-host "+host+" --user "+lab.User) {
 		t.Errorf("no stored password: exit %d, stderr %q", code, errb)
 	}
 

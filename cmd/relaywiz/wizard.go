@@ -21,10 +21,11 @@ import (
 // wizard that would wait forever for keys nobody types.
 const notTTYMessage = `the wizard needs an interactive terminal (stdin and stdout must both be a terminal).
 For scripts and pipes use the subcommands, e.g.:
-  relaywiz check --host smtp.zivver.com --ports 25,587
-  relaywiz creds set --host smtp.zivver.com --user USER --password-stdin
+  relaywiz check --smart-host smtp.zivver.com --ports 25,587
+  relaywiz creds set --smart-host smtp.zivver.com --user USER --password-stdin
   relaywiz steps --scenario pams-onprem --out ./pams
-  relaywiz send --upstream smtp.zivver.com:587 --user USER --to someone@example.org
+  relaywiz send --smart-host smtp.zivver.com --port 587 --user USER \
+      --to someone@example.org
 See 'relaywiz --help' for all of them.`
 
 // addWizardFlags adds the flags of the bare `relaywiz` command (the
