@@ -538,6 +538,21 @@ func HintFor(err error) string {
 	return info.Hint()
 }
 
+// ReplyText is err as a person should read it: an SMTP reply in the chain
+// in its wire form with its enhanced code ("535 5.7.8 Authentication
+// credentials invalid"; go-smtp's own Error() drops the 5.7.8), else the
+// error's text.
+func ReplyText(err error) string {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && se != nil {
+		return replyWireText(se)
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
 // replyWireText rebuilds the wire form "550 5.7.1 text"; go-smtp moves the
 // enhanced code out of Message when it parses a reply.
 func replyWireText(se *smtp.SMTPError) string {

@@ -204,3 +204,13 @@ func FuzzReplyLookup(f *testing.F) {
 		}
 	})
 }
+
+func TestReplyTextKeepsEnhancedCode(t *testing.T) {
+	err := fmt.Errorf("auth: %w", &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"})
+	if got := ReplyText(err); got != "535 5.7.8 Authentication credentials invalid" {
+		t.Errorf("ReplyText = %q", got)
+	}
+	if got := ReplyText(errors.New("dial: refused")); got != "dial: refused" {
+		t.Errorf("plain error: %q", got)
+	}
+}

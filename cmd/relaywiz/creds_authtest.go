@@ -15,6 +15,7 @@ import (
 
 	"relaywiz/checks"
 	"relaywiz/creds"
+	"relaywiz/termtext"
 )
 
 // credsTestOptions are the flags of `creds test`.
@@ -157,7 +158,7 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		if !errors.As(err, &se) {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "FAILED  %s:%d %s did not pass: %v\n", o.key.host, o.port, se.Stage, se.Err)
+		fmt.Fprintf(a.stdout, "FAILED  %s:%d %s did not pass: %s\n", o.key.host, o.port, se.Stage, termtext.Escape(checks.ReplyText(se.Err)))
 		if se.Hint != "" {
 			fmt.Fprintf(a.stdout, "        %s\n", se.Hint)
 		}

@@ -52,7 +52,7 @@ func TestCredsIntegrationAuthTestRealMTA(t *testing.T) {
 		if code != 28 {
 			t.Fatalf("exit %d, want 28 (auth)\n%s", code, out)
 		}
-		if !strings.Contains(out.String(), "535") || strings.Contains(out.String(), "not-"+mta.Password) {
+		if !strings.Contains(out.String(), "535 5.7.8") || strings.Contains(out.String(), "not-"+mta.Password) {
 			t.Errorf("want the 535 and its hint, without the password:\n%s", out)
 		}
 	})

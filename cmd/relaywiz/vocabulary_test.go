@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"relaywiz/checks"
 	"relaywiz/creds"
 	"relaywiz/files"
 	"relaywiz/steps"
@@ -146,5 +147,37 @@ func TestOldFlagNamesAreHiddenAliases(t *testing.T) {
 	a, _, errb := checkTestApp("", nil, nil)
 	if code := run(context.Background(), a, []string{"check", "--host", "not a host"}); code != exitUsage || !strings.Contains(errb.String(), "--smart-host") {
 		t.Errorf("check --host: exit %d %q", code, errb)
+	}
+}
+
+// The root help lists the commands once (cobra's list), not twice.
+func TestRootHelpListsCommandsOnce(t *testing.T) {
+	a, out, _ := relayTestApp("", nil)
+	run(context.Background(), a, []string{"--help"})
+	if n := strings.Count(out.String(), "\n  doctor "); n != 1 {
+		t.Errorf("doctor listed %d times:\n%s", n, out)
+	}
+	if !strings.Contains(out.String(), "--smart-host HOST") {
+		t.Errorf("the shared vocabulary is not named:\n%s", out)
+	}
+}
+
+// A hint two ports share is printed once; a command in a hint keeps its
+// own line.
+func TestCheckRenderMergesDuplicateHints(t *testing.T) {
+	hint := "The name does not exist in DNS. Check the spelling, or start a shell with:\n    dbus-run-session -- bash\nthen retry."
+	fail := func(port int) checks.PortResult {
+		return checks.PortResult{Port: port, Stages: []checks.StageResult{{Name: checks.StageDNS, Detail: "NXDOMAIN", Hint: hint}}}
+	}
+	rep := checks.Report{Host: "smtp.example.test", Ports: []checks.PortResult{fail(25), fail(587)}}
+	a, _, _ := checkTestApp("", nil, nil)
+	var b strings.Builder
+	renderCheckReport(&b, newCheckStyles(a), rep, "", "")
+	out := b.String()
+	if strings.Count(out, "Check the spelling") != 1 || !strings.Contains(out, "hint: the same as for port 25 above.") {
+		t.Errorf("hint not merged:\n%s", out)
+	}
+	if !strings.Contains(out, "\n              dbus-run-session -- bash\n          then retry.") {
+		t.Errorf("command not on a line of its own:\n%s", out)
 	}
 }
