@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // authGate makes Run log in once per run, whatever the number of ports: a
@@ -17,11 +18,16 @@ type authGate struct {
 	mu        sync.Mutex
 	preferred int  // the connector's port; 0: first come
 	prefGone  bool // the preferred port will never reach AUTH
-	leader    int  // the port logging in now; 0: none
-	decided   bool // the password was judged
-	accepted  bool // ... and accepted
-	judgedBy  int  // the port that judged it
-	changed   chan struct{}
+	// prefUp: the preferred port has connected. A port ready to log in
+	// waits for that only for a grace period (see enter): a filtered
+	// connector port would otherwise hold every other port until the
+	// budget ends.
+	prefUp   bool
+	leader   int  // the port logging in now; 0: none
+	decided  bool // the password was judged
+	accepted bool // ... and accepted
+	judgedBy int  // the port that judged it
+	changed  chan struct{}
 }
 
 func newAuthGate(preferred int) *authGate {
@@ -34,8 +40,12 @@ func (g *authGate) broadcast() {
 }
 
 // enter returns "" when port is to log in now, else the note why it does
-// not (the password was judged on another port).
-func (g *authGate) enter(ctx context.Context, port int) (string, error) {
+// not (the password was judged on another port). A preferred port that
+// has not even connected within grace is taken for unreachable.
+func (g *authGate) enter(ctx context.Context, port int, grace time.Duration) (string, error) {
+	late := time.NewTimer(grace)
+	defer late.Stop()
+	gaveUp := false
 	for {
 		g.mu.Lock()
 		if g.decided {
@@ -46,7 +56,7 @@ func (g *authGate) enter(ctx context.Context, port int) (string, error) {
 			}
 			return fmt.Sprintf("not tried: the password was refused on port %d (one failed login per run, for lockout policies)", by), nil
 		}
-		mayLead := g.preferred == 0 || g.preferred == port || g.prefGone
+		mayLead := g.preferred == 0 || g.preferred == port || g.prefGone || !g.prefUp && gaveUp
 		if g.leader == 0 && mayLead {
 			g.leader = port
 			g.mu.Unlock()
@@ -56,6 +66,8 @@ func (g *authGate) enter(ctx context.Context, port int) (string, error) {
 		g.mu.Unlock()
 		select {
 		case <-wait:
+		case <-late.C:
+			gaveUp = true
 		case <-ctx.Done():
 			return "", ctx.Err()
 		}
@@ -78,6 +90,16 @@ func (g *authGate) done(port int, judged, accepted bool) {
 		g.prefGone = true
 	}
 	g.broadcast()
+}
+
+// connected says port has its TCP connection.
+func (g *authGate) connected(port int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if port == g.preferred && !g.prefUp {
+		g.prefUp = true
+		g.broadcast()
+	}
 }
 
 // gone says port will not log in (it failed before AUTH).

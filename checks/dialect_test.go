@@ -230,3 +230,28 @@ func TestWrongPasswordIsTriedOnOnePortOnly(t *testing.T) {
 		t.Errorf("%d AUTH, ok %v, ports %+v", after-before, rep.OK, rep.Ports)
 	}
 }
+
+// A connector port that never connects (filtered) must not hold the other
+// ports' login until the budget ends: the first port ready leads then.
+func TestLoginDoesNotWaitForAFilteredConnectorPort(t *testing.T) {
+	f := &rawSmartHost{}
+	port, pki := rawFake(t, f)
+	const filtered = 2525
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if strings.HasSuffix(addr, ":"+strconv.Itoa(filtered)) {
+			<-ctx.Done() // a firewall that drops the SYN
+			return nil, ctx.Err()
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	start := time.Now()
+	rep := Run(context.Background(), Options{Host: fakeName, Ports: []int{filtered, port}, AuthPort: filtered,
+		Resolver: loopbackResolver, DialContext: dial, CAFile: pki.caFile, User: goodUser, Password: []byte(goodPass), Timeout: 2 * time.Second})
+	if p := rep.Ports[1]; p.Auth != AuthOK {
+		fs, _ := p.FailedStage()
+		t.Fatalf("the reachable port did not log in: auth %q, %s %s", p.Auth, fs.Name, fs.Detail)
+	}
+	if time.Since(start) > 3*time.Second {
+		t.Errorf("took %v", time.Since(start))
+	}
+}

@@ -108,7 +108,7 @@ func SizeNote(limit int64) string {
 
 // PredictExchangeError is the Exchange error for a failed Dial (its
 // *StageError), for callers that have no StageResult: "" when none applies.
-func PredictExchangeError(d Dialect, err error) string {
+func PredictExchangeError(err error) string {
 	var se *StageError
 	if !errors.As(err, &se) {
 		return ""

@@ -149,6 +149,9 @@ func (s *session) walk(ctx context.Context) (err error) {
 		if err := s.stage(step.st, step.fn); err != nil {
 			return err
 		}
+		if step.st == StageConnect && s.o.gate != nil {
+			s.o.gate.connected(s.o.Port)
+		}
 	}
 	return s.authStage()
 }
@@ -162,7 +165,9 @@ func (s *session) authStage() error {
 		return nil
 	}
 	if s.o.gate != nil && s.o.Password != nil && !s.noTLS {
-		note, err := s.o.gate.enter(s.ctx, s.o.Port)
+		// Grace for a connector port that has not connected: as long as
+		// this port took to get here, at least a second.
+		note, err := s.o.gate.enter(s.ctx, s.o.Port, max(time.Since(s.start), time.Second))
 		if err != nil {
 			return s.stage(StageAuth, func() (string, string, error) { return "", "", err })
 		}
@@ -469,7 +474,7 @@ func (s *session) sayEHLO() (string, string, error) {
 // the address literal of our egress address: both are valid EHLO
 // arguments (RFC 5321 4.1.4), a bare NetBIOS-style name is not.
 func defaultEHLOName(local net.Addr) string {
-	if h, err := os.Hostname(); err == nil && strings.Contains(strings.Trim(h, "."), ".") && validHostname(h) {
+	if h := localFQDN(); strings.Contains(strings.Trim(h, "."), ".") && validHostname(h) {
 		return strings.TrimSuffix(h, ".")
 	}
 	if ta, ok := local.(*net.TCPAddr); ok {
@@ -591,7 +596,7 @@ func (s *session) handshake() (string, string, error) {
 			s.tap.note("second handshake with SNI %s failed: %v", name, e)
 		}
 	}
-	if info != nil && !info.Verified && s.o.User != "" && s.dialect == DialectExchangeServer {
+	if info != nil && !info.Verified && versionErr == nil && s.o.User != "" && s.dialect == DialectExchangeServer {
 		s.predicted = ExchangeCertValidation
 	}
 	switch {

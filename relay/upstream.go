@@ -73,6 +73,10 @@ func upstreamFailure(upstream string, err error) *smtp.SMTPError {
 	if hint != "" {
 		lines = append(lines, oneLine("hint: "+hint))
 	}
+	if se != nil && se.ExchangeError != "" {
+		// The same smart host refuses Exchange's connector this way.
+		lines = append(lines, oneLine("Exchange's queue will show: "+se.ExchangeError))
+	}
 	lines = append(lines, "Nothing was sent; the message can be retried once this is fixed")
 	return &smtp.SMTPError{Code: 451, EnhancedCode: enh, Message: multiLine(enh, lines)}
 }

@@ -1,5 +1,10 @@
 package steps
 
+import (
+	"net"
+	"strings"
+)
+
 // caveat is a fact a step rests on that the verified cmdlet reference
 // (shared/reference/exchange-cmdlets.md) could not confirm, or only
 // inferred. The generated checklist and scripts print it at the step that
@@ -37,6 +42,19 @@ var (
 		"Subject words match whole words or phrases, without case, wildcards or partial matches: Secure matches 'Secure: invoice' but not 'Unsecured'."}
 	cavDomainPatterns = caveat{"INFERRED",
 		"Microsoft does not say whether a rule-scoped connector still honours its own recipient-domain list. apply.ps1 therefore copies that list into the rule as address patterns (each domain becomes a pattern that matches addresses ending in @domain), so routing stays the same either way."}
+	// cavIPSmartHost is added when a BasicAuthRequireTLS connector is given
+	// an IP address as its smart host (see checks.ExchangeCertValidation).
+	cavIPSmartHost = caveat{"WARNING",
+		"The smart host is an IP address. With BasicAuthRequireTLS Exchange checks the smart host's certificate against the connector's smart-host name, which becomes [a.b.c.d] and no certificate can match: Exchange will queue the mail with 454 4.7.5 Certificate validation failure (in the queue: 451 4.4.0 Primary target IP address responded with: \"454 4.7.5 Certificate validation failure\"). Use the provider's host name as the smart host."}
 	cavRuleScoped = caveat{"NOTE",
 		"A connector that a rule routes to should be rule-scoped (-IsTransportRuleScoped $true), as Microsoft's examples always pair them; whether Exchange refuses an unscoped one is not documented (UNVERIFIED), so relaywiz never relies on it."}
 )
+
+// smartHostCaveats adds cavIPSmartHost to cavs when the BasicAuthRequireTLS
+// connector's smart host is an IP address.
+func smartHostCaveats(host string, cavs ...caveat) []caveat {
+	if net.ParseIP(strings.Trim(host, "[]")) != nil {
+		cavs = append(cavs, cavIPSmartHost)
+	}
+	return cavs
+}

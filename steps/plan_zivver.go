@@ -55,7 +55,7 @@ func (b *builder) zivverOnPrem() {
 			{Param: "MaxMessageSize", Value: size, Label: "Maximum send message size (MB)", Verify: verifySizeMB, Want: in.MaxSizeMB},
 			{Param: "Enabled", Value: true, Label: "Enabled", Verify: verifyEqual, VerifyOnly: true},
 		},
-		Caveats: []caveat{cavSizeDefault},
+		Caveats: smartHostCaveats(in.SmartHost, cavSizeDefault),
 	})
 
 	redirect := []setting{

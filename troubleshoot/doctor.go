@@ -173,6 +173,17 @@ func diagnoseReport(in DoctorInput, add func(Finding)) {
 
 	detail := st.Detail
 	hint := st.Hint
+	if st.ExchangeError != "" {
+		// Name what the admin will find in Exchange's queue for it.
+		inner, named := add, false
+		add = func(f Finding) {
+			if !named && f.Severity == SevFail {
+				named = true
+				f.Detail = strings.TrimSpace(f.Detail + " Exchange's queue will show: " + st.ExchangeError)
+			}
+			inner(f)
+		}
+	}
 	switch st.Name {
 	case checks.StageDNS:
 		add(Finding{Severity: SevFail, Setting: SettingHost, order: 10,

@@ -125,3 +125,17 @@ func TestDiagnoseSendAndHeaders(t *testing.T) {
 		}
 	}
 }
+
+// The first failure of the connector's port names what Exchange's queue
+// will show for it (the check's exchange_error).
+func TestDiagnoseNamesTheExchangeQueueError(t *testing.T) {
+	p := portResult(587, checks.StageAuth, "Exchange will not log in: the server offers AUTH PLAIN, not LOGIN", nil)
+	p.Auth = checks.AuthUnavailable
+	want := checks.ExchangeQueueText(checks.ExchangeRequireBasicAuth)
+	p.Stages[len(p.Stages)-1].ExchangeError = want
+	rep := &checks.Report{Host: "smtp.provider.example", Ports: []checks.PortResult{p}}
+	f := firstFail(t, Diagnose(DoctorInput{Host: rep.Host, Port: 587, User: "u", Password: PasswordFound, Report: rep}))
+	if !strings.Contains(f.Detail, want) {
+		t.Errorf("first finding %+v lacks %q", f, want)
+	}
+}

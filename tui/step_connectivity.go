@@ -328,6 +328,9 @@ func (s *connectivityStep) verdict(w int) string {
 		if f.Hint != "" {
 			b.WriteString(hang("  ", wizardHint(f.Hint), w) + "\n")
 		}
+		if f.ExchangeError != "" {
+			b.WriteString(hang("  ", "Exchange will show: "+f.ExchangeError, w) + "\n")
+		}
 	}
 	if s.anyOK() {
 		b.WriteString(st.OK.Render(hang(markOK+" ", ses.PortReason, w)))

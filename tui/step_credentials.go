@@ -402,6 +402,9 @@ func authProblem(pr *checks.PortResult) string {
 		if f.Hint != "" {
 			msg += "\n" + wizardHint(f.Hint)
 		}
+		if f.ExchangeError != "" {
+			msg += "\nExchange will show: " + f.ExchangeError
+		}
 		return msg
 	}
 	switch pr.Auth {

@@ -170,3 +170,14 @@ func TestLiveTestOnlineProvesSPFAndHeadersWithoutSending(t *testing.T) {
 		t.Fatalf("session proof %+v", p)
 	}
 }
+
+// Without spf.protection.outlook.com in the sender domain's SPF the
+// provider cannot recognise the tenant: a failure here, with the fix.
+func TestLiveTestOnlineMissingSPFIncludeFails(t *testing.T) {
+	f := newFixture(t)
+	f.dns.txt = map[string][]string{"example.net": {"v=spf1 mx -all"}}
+	_, h := liveHarness(t, f, nil, steps.RelayOnline)
+	h.key(tea.KeyEnter).key(tea.KeyEnter)
+	h.waitFor("the headers question", func() bool { return h.m.(*liveTestStep).online == onlineAsk })
+	h.requireWrapped("✗ SPF: example.net's SPF does not include spf.protection.outlook.com", "add include:spf.protection.outlook.com")
+}

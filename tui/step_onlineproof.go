@@ -111,7 +111,7 @@ func (s *liveTestStep) updateOnline(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case onlineSPFMsg:
 		if msg.gen == s.gen && s.online == onlineSPF {
-			s.proof.SPF = msg.findings
+			s.proof.SPF = onlineSPFVerdict(msg.findings)
 			return s, s.showHeadersForm()
 		}
 		return s, nil
@@ -215,4 +215,18 @@ func (s *liveTestStep) viewOnline() string {
 		}
 	}
 	return b.String()
+}
+
+// onlineSPFVerdict makes a missing spf.protection.outlook.com a failure:
+// for the DNS checks in general it is a warning, but here it is how the
+// provider recognises the tenant, so without it the route cannot work.
+func onlineSPFVerdict(found []troubleshoot.DNSFinding) []troubleshoot.DNSFinding {
+	out := append([]troubleshoot.DNSFinding(nil), found...)
+	for i, f := range out {
+		if f.Check == troubleshoot.DNSCheckSPF && f.Severity == troubleshoot.SevWarn && strings.Contains(f.Message, troubleshoot.ExchangeOnlineSPF) {
+			out[i].Severity = troubleshoot.SevFail
+			out[i].Message += ". The provider recognises your Exchange Online tenant by it: add include:" + troubleshoot.ExchangeOnlineSPF + " to the record"
+		}
+	}
+	return out
 }

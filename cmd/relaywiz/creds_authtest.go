@@ -162,7 +162,7 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		if se.Hint != "" {
 			fmt.Fprintf(a.stdout, "        %s\n", se.Hint)
 		}
-		if ex := checks.PredictExchangeError(dialect, err); ex != "" {
+		if ex := checks.PredictExchangeError(err); ex != "" {
 			fmt.Fprintf(a.stdout, "        Exchange will show: %s\n", ex)
 		}
 		return withExit(se.Stage.ExitCode(), nil)

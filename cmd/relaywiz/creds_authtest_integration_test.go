@@ -55,6 +55,9 @@ func TestCredsIntegrationAuthTestRealMTA(t *testing.T) {
 		if !strings.Contains(out.String(), "535 5.7.8") || strings.Contains(out.String(), "not-"+mta.Password) {
 			t.Errorf("want the 535 and its hint, without the password:\n%s", out)
 		}
+		if !strings.Contains(out.String(), `Exchange will show: 451 4.4.0 Primary target IP address responded with: "535 `) {
+			t.Errorf("want the error Exchange's queue will show:\n%s", out)
+		}
 	})
 
 	t.Run("certificate for another name", func(t *testing.T) {

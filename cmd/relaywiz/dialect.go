@@ -17,6 +17,9 @@ import (
 const asFlagUsage = "the client to speak as: exchange-server (an Exchange Server send connector, default), " +
 	"exchange-online (an Exchange Online outbound connector: port 25, no AUTH) or generic (any SMTP server)"
 
+// dialectNote ends the --help of the other commands that take --as.
+const dialectNote = "\n\n--as picks the client relaywiz speaks as (default exchange-server: what an Exchange\nServer send connector sends, bare AUTH LOGIN, no SNI, one BDAT <n> LAST). See\n'relaywiz check --help' for each dialect and the Exchange errors relaywiz predicts."
+
 func addAsFlag(f *pflag.FlagSet, dst *string) {
 	f.StringVar(dst, "as", string(checks.DefaultDialect), asFlagUsage)
 }

@@ -132,3 +132,27 @@ func TestRealMTARelayUpstreamUsesBDAT(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// --as reaches the relay's upstream: generic keeps DATA, and Exchange
+// Online refuses a port other than 25 and any --user (exit 64).
+func TestSendAsGenericUsesDATAAndOnlineRefusesWhatItCannotDo(t *testing.T) {
+	m := testpeers.RequireMTA(t)
+	a, out, errb := checkTestApp(m.Password+"\n", nil, nil)
+	code := run(context.Background(), a, []string{"send", "--as", "generic", "--upstream", fmt.Sprintf("%s:%d", m.Host, m.Port587), "--tls-server-name", m.ServerName,
+		"--ca-file", m.CAFile, "--user", m.User, "--password-stdin", "--from", m.User, "--to", "generic@" + m.SinkDomain, "--verbose"})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errb)
+	}
+	if !strings.Contains(errb.String(), "~> DATA") || strings.Contains(errb.String(), "~> BDAT") || !strings.Contains(errb.String(), "~> AUTH LOGIN "+"<redacted>") {
+		t.Errorf("generic: want DATA and AUTH LOGIN with initial response upstream:\n%s", errb)
+	}
+	for _, args := range [][]string{
+		{"send", "--as", "exchange-online", "--upstream", m.Host + ":587", "--from", "a@example.com", "--to", "b@example.org"},
+		{"send", "--as", "exchange-online", "--upstream", m.Host + ":25", "--user", m.User, "--from", "a@example.com", "--to", "b@example.org"},
+	} {
+		a, _, errb := checkTestApp("", nil, nil)
+		if code := run(context.Background(), a, args); code != exitUsage || !strings.Contains(errb.String(), "Exchange Online") {
+			t.Errorf("%v: exit %d %s", args, code, errb)
+		}
+	}
+}

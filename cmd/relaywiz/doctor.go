@@ -116,7 +116,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "doctor [--smart-host HOST] [--port 587] [--ports LIST] [--user USER] [--profile FILE] [flags]",
 		Short:   "Diagnose the whole route and list findings, most likely cause first",
-		Long:    doctorLong,
+		Long:    doctorLong + dialectNote,
 		Example: doctorExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

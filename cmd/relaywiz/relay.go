@@ -283,7 +283,7 @@ func newRelayCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "relay --smart-host HOST [--port 587] [--user USER] [--profile FILE] [flags]",
 		Short:   "Run a local relay that forwards like Exchange's send connector will",
-		Long:    relayLong,
+		Long:    relayLong + dialectNote,
 		Example: relayExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -80,7 +80,7 @@ func newSendCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "send --smart-host HOST [--port 587] --to ADDR [--user USER] [--profile FILE] [flags]",
 		Short:   "Send a test message through the embedded relay to the smart host",
-		Long:    sendLong,
+		Long:    sendLong + dialectNote,
 		Example: sendExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
