@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -129,4 +130,12 @@ func padRight(s string, w int) string {
 // copying (the convention of the hints: four spaces of indentation).
 func isCommandLine(l string) bool {
 	return strings.HasPrefix(l, "    ") && strings.TrimSpace(l) != ""
+}
+
+// count says "1 file", "2 files": a number with its noun, plural right.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

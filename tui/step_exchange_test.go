@@ -68,7 +68,7 @@ func TestExchangeWritesAllAndAsksBeforeReplacing(t *testing.T) {
 
 	// Same answers: nothing to replace.
 	h.runes("w").key(tea.KeyEnter)
-	h.requireWrapped("The 5 files are already up to date in " + dir)
+	h.requireWrapped("5 files already up to date in " + dir)
 
 	// Changed answers: the differences first, then y replaces.
 	if err := os.WriteFile(filepath.Join(dir, "apply.ps1"), []byte("edited by hand\r\n"), 0o644); err != nil {
@@ -82,7 +82,7 @@ func TestExchangeWritesAllAndAsksBeforeReplacing(t *testing.T) {
 		t.Fatal("n replaced the file")
 	}
 	h.runes("w").key(tea.KeyEnter).runes("y")
-	h.requireWrapped("Wrote 1 files (4 already up to date) to " + dir)
+	h.requireWrapped("Wrote 1 file (4 already up to date) to " + dir)
 	if got, _ := os.ReadFile(filepath.Join(dir, "apply.ps1")); strings.Contains(string(got), "edited by hand") {
 		t.Fatal("y did not replace the file")
 	}

@@ -133,8 +133,12 @@ func renderVerdict(w io.Writer, st checkStyles, rep checks.Report) {
 			st.fail.Render("NOT OK:"), rep.ExitCode(), formatMs(rep.Ms))
 	default:
 		port, f, _ := rep.FirstFailure()
-		fmt.Fprintf(w, "%s port %d failed at %s (exit %d); %d of %d ports passed (%s).\n",
-			st.fail.Render("FAILED:"), port, f.Name, rep.ExitCode(), len(good), len(rep.Ports), formatMs(rep.Ms))
+		of := fmt.Sprintf("%d of %d ports passed", len(good), len(rep.Ports))
+		if len(rep.Ports) == 1 {
+			of = fmt.Sprintf("%d of 1 port passed", len(good))
+		}
+		fmt.Fprintf(w, "%s port %d failed at %s (exit %d); %s (%s).\n",
+			st.fail.Render("FAILED:"), port, f.Name, rep.ExitCode(), of, formatMs(rep.Ms))
 		if len(good) > 0 {
 			verb := "works"
 			if len(good) > 1 {
