@@ -148,6 +148,8 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 	if o.verbose {
 		dial.Transcript = func(l checks.TranscriptLine) { fmt.Fprintln(a.stdout, l.String()) }
 	}
+	// the same marks and layout as check's stage list
+	st := newCheckStyles(a)
 	conn, err := checks.Dial(ctx, dial)
 	creds.Zero(secret)
 	if err != nil {
@@ -158,12 +160,12 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		if !errors.As(err, &se) {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "FAILED  %s:%d %s did not pass: %s\n", o.key.host, o.port, se.Stage, termtext.Escape(checks.ReplyText(se.Err)))
+		fmt.Fprintf(a.stdout, "%s %s:%d %s did not pass: %s\n", st.fail.Render("✗"), o.key.host, o.port, se.Stage, termtext.Escape(checks.ReplyText(se.Err)))
 		if se.Hint != "" {
-			fmt.Fprintf(a.stdout, "        %s\n", se.Hint)
+			writeHint(a.stdout, st.fail.Render("hint:"), termtext.EscapeLines(se.Hint))
 		}
 		if ex := checks.PredictExchangeError(err); ex != "" {
-			fmt.Fprintf(a.stdout, "        Exchange will show: %s\n", ex)
+			writeHint(a.stdout, st.fail.Render("Exchange will show:"), termtext.Escape(ex))
 		}
 		return withExit(se.Stage.ExitCode(), nil)
 	}
@@ -173,11 +175,11 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 	if res.Auth != checks.AuthOK {
 		// Dial returns a session only after AUTH succeeded when credentials
 		// were given; anything else is a contract break worth saying aloud.
-		fmt.Fprintf(a.stdout, "FAILED  %s:%d: AUTH was not performed (%s)\n", o.key.host, o.port, res.Auth)
+		fmt.Fprintf(a.stdout, "%s %s:%d: AUTH was not performed (%s)\n", st.fail.Render("✗"), o.key.host, o.port, res.Auth)
 		return withExit(checks.StageAuth.ExitCode(), nil)
 	}
-	fmt.Fprintf(a.stdout, "OK      %s:%d accepted %s (AUTH %s over %s).\n", o.key.host, o.port, o.key.user, res.AuthMechanism, describeCredsTLS(res.TLS))
-	fmt.Fprintf(a.stdout, "        Password from %s.\n", describePasswordSource(source, o.key))
+	fmt.Fprintf(a.stdout, "%s %s:%d accepted %s (AUTH %s over %s).\n", st.ok.Render("✓"), o.key.host, o.port, o.key.user, res.AuthMechanism, describeCredsTLS(res.TLS))
+	fmt.Fprintf(a.stdout, "  Password from %s.\n", describePasswordSource(source, o.key))
 	return nil
 }
 

@@ -33,7 +33,7 @@ func TestCredsIntegrationAuthTestRealMTA(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", code, out, errb)
 			}
 			all := out.String() + errb.String()
-			for _, want := range []string{"STARTTLS", "235", "<redacted>", "OK      " + mta.Host + ":" + strconv.Itoa(port), "certificate verified"} {
+			for _, want := range []string{"STARTTLS", "235", "<redacted>", "✓ " + mta.Host + ":" + strconv.Itoa(port), "certificate verified"} {
 				if !strings.Contains(all, want) {
 					t.Errorf("output lacks %q:\n%s", want, all)
 				}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"relaywiz/relay"
@@ -215,12 +214,9 @@ type sendPrinter struct {
 }
 
 func newSendPrinter(a *app) *sendPrinter {
-	p := &sendPrinter{a: a, ok: "ok  ", failed: "FAIL"}
-	if a.colour() {
-		p.ok = lipgloss.NewStyle().Foreground(lipgloss.Color("2")).Render("✓   ")
-		p.failed = lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true).Render("✗   ")
-	}
-	return p
+	// The marks of check's stage list, coloured only where check's are.
+	st := newCheckStyles(a)
+	return &sendPrinter{a: a, ok: st.ok.Render("✓"), failed: st.fail.Render("✗")}
 }
 
 func (p *sendPrinter) event(e relay.SendEvent) {
