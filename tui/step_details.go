@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"relaywiz/steps"
+	"relaywiz/troubleshoot"
 )
 
 // detailsStep is step 5: the Exchange answers, and only the ones the
@@ -26,6 +27,10 @@ type detailsStep struct {
 	vals     map[string]*string
 	order    []string
 	problems []string // errors left after the form completed
+	// placeholderChecked is the default domain looked up this run;
+	// placeholderFinding what DNS said about it.
+	placeholderChecked string
+	placeholderFinding *troubleshoot.DNSFinding
 }
 
 func newDetailsStep(c *Common) *detailsStep { return &detailsStep{c: c} }
@@ -65,7 +70,7 @@ func (s *detailsStep) Enter() tea.Cmd {
 	s.load(in)
 	s.form = s.buildForm()
 	s.SetSize(s.w, s.h)
-	return s.form.Init()
+	return tea.Batch(s.form.Init(), s.placeholderCheckCmd(in))
 }
 
 // connectorTarget is the smart host and port the Exchange connector gets:
@@ -324,6 +329,12 @@ func belongsTo(fe *steps.FieldError, question string, sc steps.Scenario) bool {
 }
 
 func (s *detailsStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(placeholderCheckedMsg); ok {
+		f := m.f
+		s.placeholderFinding = &f
+		s.SetSize(s.w, s.h)
+		return s, nil
+	}
 	cmd, done := updateForm(s.form, msg)
 	if !done {
 		return s, cmd
@@ -381,6 +392,9 @@ func (s *detailsStep) note() string {
 	}
 	if ses.UseLab {
 		parts = append(parts, "(You tested against the lab; the scripts use the provider's values.)")
+	}
+	if w := s.placeholderNote(); w != "" {
+		return strings.Join(parts, " ") + "\n" + w
 	}
 	return strings.Join(parts, " ")
 }

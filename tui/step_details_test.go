@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -160,4 +161,26 @@ func TestDetailsCryptshareConnectorsSaySwitchedOff(t *testing.T) {
 	h := stepHarness(t, newDetailsStep(c))
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 60})
 	h.requireWrapped("Existing connectors to switch off (optional)", "apply.ps1 switches them off (kept, not deleted")
+}
+
+// The manuals' example placeholder domain is looked up (through the
+// injected resolver) when step 5 opens, and a warning shown if it exists;
+// a domain the admin chose is not looked up.
+func TestDetailsWarnsWhenDefaultPlaceholderExists(t *testing.T) {
+	f := newFixture(t)
+	f.dns.mx = map[string][]*net.MX{"zivver.org": {{Host: "mx.zivver.org.", Pref: 10}}}
+	c := newCommon(t, f.options())
+	c.Session.chooseScenario(scenario(t, steps.RelayOnPrem))
+	c.Session.useProvider("smtp.zivver.com", []int{587}, "", "")
+	h := stepHarness(t, newDetailsStep(c))
+	h.requireWrapped("The placeholder domain zivver.org (the manuals' example) exists in public DNS (MX 10 mx.zivver.org)")
+
+	f = newFixture(t)
+	f.dns.mx = map[string][]*net.MX{"zivver.org": {{Host: "mx.zivver.org.", Pref: 10}}}
+	c = newCommon(t, f.options())
+	c.Session.chooseScenario(scenario(t, steps.RelayOnPrem))
+	c.Session.Inputs.PlaceholderDomain = "relay-placeholder.invalid"
+	c.Session.HaveInputs = true
+	h = stepHarness(t, newDetailsStep(c))
+	h.requireNoView("exists in public DNS")
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"relaywiz/files"
+	"relaywiz/steps"
 	"relaywiz/testpeers"
 )
 
@@ -108,6 +109,14 @@ func TestTmuxWalkthroughLabRealKeyring(t *testing.T) {
 	}
 	if v := os.Getenv("XDG_RUNTIME_DIR"); v != "" {
 		env = append(env, "XDG_RUNTIME_DIR="+v)
+	}
+	// A placeholder domain of the reserved .invalid TLD: with the manuals'
+	// example (a real domain) the wizard would look it up in public DNS,
+	// and tests never leave 127.0.0.0/8.
+	in := steps.Defaults(steps.PAMSOnPrem)
+	in.PlaceholderDomain = "relaywiz-test.invalid"
+	if err := files.SaveProfile(filepath.Join(cfg, "relaywiz", "profile.json"), files.Profile{Steps: in}); err != nil {
+		t.Fatal(err)
 	}
 	script := fmt.Sprintf("cd %s && env %s %s; echo RELAYWIZ-EXIT=$?; sleep 300", work, strings.Join(env, " "), bin)
 	p.run("new-session", "-d", "-s", "wiz", "-x", "100", "-y", "30", script)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -80,6 +81,7 @@ func wizardOptions(a *app, profilePath string, explicit bool) (tui.Options, erro
 		StartLab:  tui.RelayLab(),
 		LabDir:    labDir(),
 		Clipboard: copyToClipboard,
+		Resolver:  net.DefaultResolver, // Troubleshoot's DNS checks, step 5's placeholder check
 	}
 	if err := wireFiles(&o, profilePath, explicit); err != nil {
 		return o, err
