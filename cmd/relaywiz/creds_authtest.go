@@ -165,7 +165,8 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 			writeHint(a.stdout, st.fail.Render("hint:"), termtext.EscapeLines(se.Hint))
 		}
 		if ex := checks.PredictExchangeError(err); ex != "" {
-			writeHint(a.stdout, st.fail.Render("Exchange will show:"), termtext.Escape(ex))
+			// one line: it is what to search the queue's LastError for
+			fmt.Fprintf(a.stdout, "    %s %s\n", st.fail.Render("Exchange will show:"), termtext.Escape(ex))
 		}
 		return withExit(se.Stage.ExitCode(), nil)
 	}
