@@ -104,7 +104,7 @@ func hintTLSNotYetValid(notBefore string) string {
 }
 
 func hintTLSHostname(name string, names []string) string {
-	return fmt.Sprintf("Name mismatch: you connected as %q but the certificate is for %s. Connect with a name from the certificate (--host), or set --tls-server-name to it; "+
+	return fmt.Sprintf("Name mismatch: you connected as %q but the certificate is for %s. Connect with a name from the certificate (--smart-host), or set --tls-server-name to it; "+
 		"the Exchange send connector must use that same name, or TLS verification fails there too.", name, strings.Join(quoteAll(names), ", "))
 }
 

@@ -351,27 +351,39 @@ func replyIsDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 // LookupReply explains a reply line, a bare enhanced code, a go-smtp error
 // string or NDR text. ok is false when no code or known wording was found.
+// When Exchange wrapped the remote reply in its own, the innermost reply is
+// the one explained (see ExplainLayers for all of them).
 func LookupReply(text string) (ReplyInfo, bool) {
+	if layers := ExplainLayers(text); len(layers) > 0 {
+		return layers[0].Info, true
+	}
+	return ReplyInfo{}, false
+}
+
+// lookupOne explains text as a single reply.
+func lookupOne(text string) (ReplyInfo, bool) {
 	code, enh := parseReplyText(text)
 	lower := strings.ToLower(text)
 	if len(lower) > replyMaxLookupText {
 		lower = lower[:replyMaxLookupText]
 	}
 
-	best, bestScore := -1, 0
-	for i, e := range replyCatalogue {
-		s := replyScore(e, code, enh, lower)
-		if s > bestScore {
-			best, bestScore = i, s
+	var best *replyEntry
+	bestScore := 0
+	for _, rows := range [][]replyEntry{replyCatalogue, ndrCatalogue} {
+		for i := range rows {
+			if s := replyScore(rows[i], code, enh, lower); s > bestScore {
+				best, bestScore = &rows[i], s
+			}
 		}
 	}
-	if best >= 0 {
-		e := replyCatalogue[best]
+	if best != nil {
+		e := *best
 		info := ReplyInfo{Code: code, Enhanced: enh, Meaning: e.Meaning, Cause: e.Cause, Fix: e.Fix}
 		if info.Code == 0 {
 			info.Code = e.Code
 		}
-		if info.Enhanced == "" {
+		if info.Enhanced == "" && !strings.Contains(e.Enhanced, "-") {
 			info.Enhanced = e.Enhanced
 		}
 		info.Temporary = replyIsTemporary(info.Code, info.Enhanced)
@@ -398,7 +410,7 @@ func replyScore(e replyEntry, code int, enh, lower string) int {
 		s += 4
 	}
 	if e.Enhanced != "" && enh != "" {
-		if e.Enhanced != enh {
+		if !replyEnhancedMatches(e.Enhanced, enh) {
 			return 0
 		}
 		s += 8
@@ -431,6 +443,24 @@ func replyScore(e replyEntry, code int, enh, lower string) int {
 		s--
 	}
 	return s
+}
+
+// replyEnhancedMatches compares a row's enhanced code with the one given; a
+// row may name a range of details, "5.7.606-649", as Microsoft documents
+// whole blocks of codes with one meaning.
+func replyEnhancedMatches(row, enh string) bool {
+	lo, hi, isRange := strings.Cut(row, "-")
+	if !isRange {
+		return row == enh
+	}
+	cut := strings.LastIndexByte(lo, '.')
+	if cut < 0 || !strings.HasPrefix(enh, lo[:cut+1]) {
+		return false
+	}
+	from, err1 := strconv.Atoi(lo[cut+1:])
+	to, err2 := strconv.Atoi(hi)
+	d, err3 := strconv.Atoi(enh[cut+1:])
+	return err1 == nil && err2 == nil && err3 == nil && d >= from && d <= to
 }
 
 func replyIsTemporary(code int, enh string) bool {
@@ -506,6 +536,21 @@ func HintFor(err error) string {
 		return ""
 	}
 	return info.Hint()
+}
+
+// ReplyText is err as a person should read it: an SMTP reply in the chain
+// in its wire form with its enhanced code ("535 5.7.8 Authentication
+// credentials invalid"; go-smtp's own Error() drops the 5.7.8), else the
+// error's text.
+func ReplyText(err error) string {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && se != nil {
+		return replyWireText(se)
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 // replyWireText rebuilds the wire form "550 5.7.1 text"; go-smtp moves the

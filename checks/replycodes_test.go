@@ -97,7 +97,8 @@ func TestReplyLookupShapes(t *testing.T) {
 		{"TenantAttribution", 550, "5.7.64", "ATTR36"},
 		{"SMTPSEND.OverAdvertisedSize", 550, "5.3.4", "converted"},
 		{"5.7.139", 535, "5.7.139", "three gates"},
-		{"LastError: 450 4.4.317 Cannot connect to remote server [Message=451 5.7.3 STARTTLS is required to send mail]", 450, "4.4.317", "TlsCertificateName"},
+		// Exchange Online wraps the smart host's reply: the inner one is the reason.
+		{"LastError: 450 4.4.317 Cannot connect to remote server [Message=451 5.7.3 STARTTLS is required to send mail]", 451, "5.7.3", "TlsCertificateName"},
 		{"  535 ", 535, "", "relaywiz creds test"},
 		{"Remote Server returned '554 Relay access denied'", 554, "5.7.1", "ms-Exch-SMTP-Accept-Any-Recipient"},
 		{"Remote Server returned '554 Transaction failed'", 554, "", "Transaction failed"},
@@ -127,8 +128,8 @@ func TestReplyLookupGenericFallback(t *testing.T) {
 	}{
 		{"550 5.2.2 mailbox full", "Mailbox full", false},
 		{"4.4.6", "Routing loop detected", true},
-		{"553 5.1.8 bad sender", "Bad sender's system address", false},
-		{"550 5.7.23 SPF fail", "SPF validation failed", false},
+		{"553 5.1.3 bad address", "Bad destination mailbox address syntax", false},
+		{"550 5.7.25 no PTR", "Reverse DNS validation failed", false},
 		{"250 2.0.0 Ok: queued as 4XyZ", "not an error", false},
 		{"5.7.99", "Unlisted code in the security or policy status group", false},
 	}
@@ -202,4 +203,14 @@ func FuzzReplyLookup(f *testing.F) {
 			t.Errorf("ok without meaning for %q", s)
 		}
 	})
+}
+
+func TestReplyTextKeepsEnhancedCode(t *testing.T) {
+	err := fmt.Errorf("auth: %w", &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"})
+	if got := ReplyText(err); got != "535 5.7.8 Authentication credentials invalid" {
+		t.Errorf("ReplyText = %q", got)
+	}
+	if got := ReplyText(errors.New("dial: refused")); got != "dial: refused" {
+		t.Errorf("plain error: %q", got)
+	}
 }

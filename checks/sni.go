@@ -116,6 +116,6 @@ func hintSNI(name string) string {
 
 func hintIPSmartHost(ip string) string {
 	return fmt.Sprintf("The smart host is given as the IP address %s. With BasicAuthRequireTLS Exchange checks the certificate against the connector's smart host, "+
-		"which becomes [%s] and can never match a certificate. Use the host name in the connector's SmartHosts (and here: --host NAME, "+
+		"which becomes [%s] and can never match a certificate. Use the host name in the connector's SmartHosts (and here: --smart-host NAME, "+
 		"or --tls-server-name NAME when this machine must connect by address).", ip, ip)
 }

@@ -74,9 +74,16 @@ const oneRunHint = "Meanwhile check, creds test, relay and send take the passwor
 // headlessRecipe starts a session bus and an unlocked gnome-keyring for one
 // shell. read -s keeps the keyring password off the screen and out of the
 // shell history.
+//
+// The command lines are indented by four spaces and short enough for an
+// 80-column terminal, the long one continued with a backslash: renderers
+// print such lines verbatim, never wrapped, so what is pasted is what runs.
 const headlessRecipe = `On a server without a desktop session (SSH, a service account), start a session bus and an unlocked keyring for one shell, then run relaywiz in it:
     dbus-run-session -- bash
-    read -rsp 'Keyring password: ' KP; printf '%s' "$KP" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; unset KP
+    read -rsp 'Keyring password: ' KP
+    printf '%s' "$KP" | gnome-keyring-daemon --unlock \
+        --components=secrets >/dev/null
+    unset KP
 (The first unlock creates ~/.local/share/keyrings/login.keyring, encrypted with that password; later sessions unlock the same keyring with the same password.)`
 
 // translate turns a raw keyring error into ErrNotFound or an

@@ -72,3 +72,21 @@ func TestTranslateNotFoundAndPassThrough(t *testing.T) {
 		t.Fatalf("an already translated error was rewrapped: %v", err)
 	}
 }
+
+// The keyring recipe's commands fit an 80-column terminal on lines of
+// their own (indented four spaces), so no renderer has to wrap them.
+func TestHeadlessRecipeCommandsFit(t *testing.T) {
+	cmds := 0
+	for _, l := range strings.Split(headlessRecipe, "\n") {
+		if !strings.HasPrefix(l, "    ") {
+			continue
+		}
+		cmds++
+		if len(l) > 76 {
+			t.Errorf("command line of %d columns: %q", len(l), l)
+		}
+	}
+	if cmds < 3 {
+		t.Errorf("want the commands on lines of their own, found %d", cmds)
+	}
+}

@@ -29,6 +29,14 @@ type Profile struct {
 	// TestRecipient is an outside address the admin can read, for the test
 	// message and the connector validation.
 	TestRecipient string `json:"testRecipient,omitempty"`
+	// TestFrom is the sender of the last test message (the smart host
+	// accepts only some senders, so it is worth keeping).
+	TestFrom string `json:"testFrom,omitempty"`
+	// OutDir is the folder the Exchange files were last written to.
+	OutDir string `json:"outDir,omitempty"`
+	// LastStep names the wizard step the last run stopped at ("details"),
+	// so the next run can offer to continue there.
+	LastStep string `json:"lastStep,omitempty"`
 }
 
 // SmartHostProfile is the non-secret part of the smart-host connection.

@@ -190,3 +190,18 @@ func TestProfileSettingsFallbacks(t *testing.T) {
 		t.Errorf("unknown scenario: has %v host %q", s.HasScenario, s.Host)
 	}
 }
+
+func TestProfileKeepsTestFromOutDirAndLastStep(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "profile.json")
+	in := Profile{Steps: steps.Defaults(steps.RelayOnPrem), TestFrom: "admin@example.com", OutDir: "/srv/x", LastStep: "details"}
+	if err := SaveProfile(path, in); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadProfile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TestFrom != in.TestFrom || got.OutDir != in.OutDir || got.LastStep != in.LastStep {
+		t.Errorf("got %+v", got)
+	}
+}

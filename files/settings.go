@@ -31,6 +31,8 @@ type Settings struct {
 
 	PlaceholderDomain string
 	TestRecipient     string
+	TestFrom          string // the last test message's sender
+	OutDir            string // where the Exchange files were last written
 	// TriggerSubjects and TriggerLabels are the rule's trigger values,
 	// for checking that a received message was routed as it should be.
 	TriggerSubjects []string
@@ -51,6 +53,8 @@ func (p Profile) Settings() Settings {
 		User:              sh.User,
 		PlaceholderDomain: in.PlaceholderDomain,
 		TestRecipient:     in.TestRecipient,
+		TestFrom:          p.TestFrom,
+		OutDir:            p.OutDir,
 	}
 	s.Scenario, s.HasScenario = steps.Lookup(string(in.Scenario))
 	if s.Host == "" {

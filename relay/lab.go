@@ -211,13 +211,22 @@ func (l *Lab) logf(format string, args ...any) {
 	fmt.Fprintf(l.logw, format+"\n", args...)
 }
 
-// GeneratePassword makes a 24-character URL-safe random password.
+// GeneratePassword makes a 24-character URL-safe random password that
+// starts with a letter.
 func GeneratePassword() (string, error) {
 	var b [18]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("generate password: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+	return passwordFrom(b), nil
+}
+
+// passwordFrom encodes b, first folding the top six bits of b[0] onto the
+// 52 letters of the alphabet: a password that starts with "-" reads as a
+// flag when pasted after swaks --auth-password or into a command line.
+func passwordFrom(b [18]byte) string {
+	b[0] = b[0]%(52<<2) | b[0]&3
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // discardLogger silences go-smtp's internal "error handling conn" lines;

@@ -173,3 +173,24 @@ func expectReply(t *testing.T, tp *textproto.Conn, cmd string, code int, contain
 		t.Fatalf("%s: reply %q lacks %q", strings.Fields(cmd)[0], msg, contains)
 	}
 }
+
+func TestLabPasswordNeverStartsWithDash(t *testing.T) {
+	// 0xF8 encodes to "-" (index 62) and 0xFC to "_" in the first position.
+	for _, first := range []byte{0xF8, 0xFC, 0xFF, 0x00, 0xCF} {
+		var b [18]byte
+		b[0] = first
+		p := passwordFrom(b)
+		if c := p[0]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') || len(p) != 24 {
+			t.Errorf("first byte %#x: password %q must start with a letter and be 24 long", first, p)
+		}
+	}
+	for i := 0; i < 500; i++ {
+		p, err := GeneratePassword()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(p, "-") {
+			t.Fatalf("generated %q", p)
+		}
+	}
+}

@@ -138,7 +138,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		o.Listen = DefaultListen
 	}
 	if o.Upstream == nil {
-		return nil, errors.New("relay: no upstream configured (--upstream HOST:PORT)")
+		return nil, errors.New("relay: no upstream configured (--smart-host HOST --port N)")
 	}
 	if o.UpstreamName == "" {
 		o.UpstreamName = "smart host"

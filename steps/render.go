@@ -144,7 +144,11 @@ func render(name string, p *plan) (string, error) {
 	if err := t.ExecuteTemplate(&b, name, p); err != nil {
 		return "", fmt.Errorf("steps: render %s: %w", name, err)
 	}
-	return tidy(b.String()), nil
+	text := tidy(b.String())
+	if strings.HasSuffix(name, ".md.tmpl") {
+		text = wrapMarkdown(text, checklistWidth)
+	}
+	return text, nil
 }
 
 // tidy trims trailing spaces and collapses runs of blank lines that

@@ -97,7 +97,7 @@ func Diagnose(in DoctorInput) []Finding {
 		add(Finding{Severity: SevFail, Setting: SettingPassword, order: 50,
 			Title:  fmt.Sprintf("no password stored for %s on %s", in.User, in.Host),
 			Detail: "AUTH could not be tested, and the relay cannot log in without it.",
-			Fix:    orDefault(in.PasswordNote, fmt.Sprintf("relaywiz creds set --host %s --user %s", in.Host, in.User))})
+			Fix:    orDefault(in.PasswordNote, fmt.Sprintf("relaywiz creds set --smart-host %s --user %s", in.Host, in.User))})
 	case PasswordUnavailable:
 		add(Finding{Severity: SevWarn, Setting: SettingPassword, order: 50,
 			Title: "the OS keyring is not available, so AUTH was not tested",
@@ -306,7 +306,7 @@ func diagnoseAuth(in DoctorInput, p checks.PortResult, st checks.StageResult, ad
 		add(Finding{Severity: SevFail, Setting: SettingPassword, order: 40,
 			Title:  fmt.Sprintf("the smart host rejected the password for %s (%s)", in.User, orDefault(reply, st.Detail)),
 			Detail: "Everything before AUTH works, so host, port and certificate are right. The user name may be wrong too (full address expected?).",
-			Fix:    fmt.Sprintf("Store the current password with relaywiz creds set --host %s --user %s (check it with relaywiz creds test), then put the same credentials on the send connector (Set-SendConnector -AuthenticationCredential).", in.Host, in.User)})
+			Fix:    fmt.Sprintf("Store the current password with relaywiz creds set --smart-host %s --user %s (check it with relaywiz creds test), then put the same credentials on the send connector (Set-SendConnector -AuthenticationCredential).", in.Host, in.User)})
 	default:
 		add(Finding{Severity: SevFail, Setting: SettingUser, order: 40,
 			Title: fmt.Sprintf("AUTH as %s failed: %s", in.User, st.Detail), Detail: cause, Fix: fix})

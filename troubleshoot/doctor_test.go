@@ -75,7 +75,7 @@ func TestDiagnoseWrongPassword(t *testing.T) {
 	fs := Diagnose(DoctorInput{Host: rep.Host, Port: 587, User: "relay@example.com", Password: PasswordFound, Report: rep,
 		DNS: []DNSFinding{{Check: DNSCheckPlaceholder, Severity: SevFail, Message: "placeholder exists"}}})
 	f := firstFail(t, fs)
-	if f.Setting != SettingPassword || !strings.Contains(f.Title, "535 5.7.8") || !strings.Contains(f.Fix, "relaywiz creds set --host smtp.provider.example --user relay@example.com") {
+	if f.Setting != SettingPassword || !strings.Contains(f.Title, "535 5.7.8") || !strings.Contains(f.Fix, "relaywiz creds set --smart-host smtp.provider.example --user relay@example.com") {
 		t.Errorf("got %+v", f)
 	}
 	// The DNS failure is listed, but after the probe's failure.

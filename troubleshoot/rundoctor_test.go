@@ -144,7 +144,7 @@ func TestRunDoctorNamesTheBrokenSetting(t *testing.T) {
 			pw.Secret = []byte("wrong")
 		}, SettingPassword, "535 5.7.8"},
 		{"no password stored", func(_ *DoctorPlan, pw *DoctorPassword, _ *DoctorDeps, _ *fakeResolver, _ *fakeSend) {
-			*pw = DoctorPassword{State: PasswordMissing, Note: "relaywiz creds set --host smtp.provider.example --user relay@example.com"}
+			*pw = DoctorPassword{State: PasswordMissing, Note: "relaywiz creds set --smart-host smtp.provider.example --user relay@example.com"}
 		}, SettingPassword, "relaywiz creds set"},
 		{"placeholder domain", func(p *DoctorPlan, _ *DoctorPassword, _ *DoctorDeps, r *fakeResolver, _ *fakeSend) {
 			p.PlaceholderDomain = "zivver.org"

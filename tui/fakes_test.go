@@ -88,7 +88,15 @@ func (f *fakeChecker) port(port int, o checks.Options) checks.PortResult {
 	sc := f.ports[port]
 	f.mu.Unlock()
 	pr := checks.PortResult{Port: port, OK: true, StartTLS: true, Auth: checks.AuthSkipped,
-		TLS: &checks.TLSInfo{Version: "TLS1.3", Verified: true, DaysLeft: 200}}
+		TLS: &checks.TLSInfo{Version: "TLS1.3", Cipher: "TLS_AES_128_GCM_SHA256", Verified: true, DaysLeft: 200,
+			Subject: "CN=" + o.Host, SANs: []string{o.Host, "mx." + o.Host}, Issuer: "CN=Fake Issuing CA",
+			NotAfter: "2027-06-10T12:00:00Z", ServerName: o.Host},
+		Banner:         "220 " + o.Host + " ESMTP",
+		AuthMechanisms: []string{"LOGIN", "PLAIN"}, SizeLimit: 52428800}
+	if o.Transcript != nil {
+		o.Transcript(checks.TranscriptLine{Port: port, Dir: checks.Received, Text: "220 " + o.Host + " ESMTP"})
+		o.Transcript(checks.TranscriptLine{Port: port, Dir: checks.Sent, Text: "EHLO relaywiz.test"})
+	}
 	for _, st := range checks.Stages() {
 		if st == checks.StageAuth && o.User == "" {
 			break
@@ -138,6 +146,9 @@ type fakeSender struct {
 	reqs  []SendRequest
 	fail  error
 	block chan struct{}
+	// handOver: the transcript shows the end of the message sent before
+	// the send blocks (a send cut short after that may have been delivered).
+	handOver bool
 }
 
 func (f *fakeSender) send(ctx context.Context, r SendRequest, transcript func(string)) (SendResult, error) {
@@ -145,9 +156,12 @@ func (f *fakeSender) send(ctx context.Context, r SendRequest, transcript func(st
 	cp := r
 	cp.Password = append([]byte(nil), r.Password...)
 	f.reqs = append(f.reqs, cp)
-	block, fail := f.block, f.fail
+	block, fail, handOver := f.block, f.fail, f.handOver
 	f.mu.Unlock()
 	transcript(fmt.Sprintf("[%d] ~> AUTH LOGIN <redacted>", r.Port))
+	if handOver {
+		transcript(fmt.Sprintf("[%d] ~> .", r.Port))
+	}
 	if block != nil {
 		select {
 		case <-block:

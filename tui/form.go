@@ -11,11 +11,14 @@ import (
 // because SubmitCmd is only set by Form.Run.
 
 // newForm builds a form that fits the wizard: no help of its own (the
-// root's footer shows the form's keys), errors shown under the field.
+// root's footer shows the form's keys). huh prints a group's errors below
+// its last field, which a tall group pushes off a 24-line screen (enter
+// then seems to do nothing); so the field keeps only huh's error mark next
+// to its title and the root shows the message in the footer (formError).
 func newForm(st *Styles, groups ...*huh.Group) *huh.Form {
 	return huh.NewForm(groups...).
 		WithShowHelp(false).
-		WithShowErrors(true).
+		WithShowErrors(false).
 		WithTheme(st.Form).
 		WithKeyMap(formKeyMap())
 }
@@ -79,4 +82,21 @@ func updateForm(f *huh.Form, msg tea.Msg) (tea.Cmd, bool) {
 	before := f.State
 	_, cmd := f.Update(msg)
 	return cmd, before == huh.StateNormal && f.State == huh.StateCompleted
+}
+
+// formShower is a step that may have a form on screen.
+type formShower interface {
+	shownForm() *huh.Form
+}
+
+// formError is the message of the focused group's first invalid field, for
+// the footer ("" when every field is fine).
+func formError(f *huh.Form) string {
+	if f == nil || f.State != huh.StateNormal {
+		return ""
+	}
+	if errs := f.Errors(); len(errs) > 0 {
+		return errs[0].Error()
+	}
+	return ""
 }

@@ -173,7 +173,17 @@ func (h *harness) clear() *harness {
 	return h
 }
 
-func (h *harness) view() string { return ansi.Strip(h.m.View()) }
+// view is what the model draws; for a step on its own it adds the form
+// error line the root puts in the footer, so step tests see it too.
+func (h *harness) view() string {
+	v := ansi.Strip(h.m.View())
+	if fs, ok := h.m.(formShower); ok {
+		if e := formError(fs.shownForm()); e != "" {
+			v += "\n[footer] " + e
+		}
+	}
+	return v
+}
 
 func (h *harness) sawMsg(want tea.Msg) bool {
 	for _, m := range h.seen {

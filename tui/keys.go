@@ -63,6 +63,19 @@ type confirmKeys struct{ g globalKeys }
 func (c confirmKeys) ShortHelp() []key.Binding  { return []key.Binding{c.g.Yes, c.g.No} }
 func (c confirmKeys) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
 
+// resumeKeys is the footer while "continue where the last run stopped?"
+// is asked.
+type resumeKeys struct{ g globalKeys }
+
+func (r resumeKeys) ShortHelp() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "continue there")),
+		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start over")),
+		r.g.Quit,
+	}
+}
+func (r resumeKeys) FullHelp() [][]key.Binding { return [][]key.Binding{r.ShortHelp()} }
+
 // errorKeys is the footer while the root shows an error.
 type errorKeys struct{ g globalKeys }
 

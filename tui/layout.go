@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -32,13 +33,18 @@ func fit(s string, w, h int) string {
 // wrap breaks text into lines of at most w cells at spaces only: host
 // names, command lines and flags such as --user must not be split at
 // their hyphens (ansi.Wrap always breaks there). Indentation is kept, and
-// a word longer than a line is cut hard.
+// a word longer than a line is cut hard. A line indented by four spaces or
+// more is a command to copy and stays exactly as it is.
 func wrap(text string, w int) string {
 	if w <= 0 {
 		return text
 	}
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
+		if isCommandLine(para) {
+			out = append(out, para)
+			continue
+		}
 		var line strings.Builder
 		lw := 0
 		started := false
@@ -118,4 +124,18 @@ func padRight(s string, w int) string {
 		return s + strings.Repeat(" ", n)
 	}
 	return s
+}
+
+// isCommandLine reports whether a line of advice is a command shown for
+// copying (the convention of the hints: four spaces of indentation).
+func isCommandLine(l string) bool {
+	return strings.HasPrefix(l, "    ") && strings.TrimSpace(l) != ""
+}
+
+// count says "1 file", "2 files": a number with its noun, plural right.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -37,3 +37,11 @@ func TestFitPadsAndCuts(t *testing.T) {
 		t.Fatalf("fit = %q", got)
 	}
 }
+
+func TestCountPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 files", 1: "1 file", 2: "2 files"} {
+		if got := count(n, "file"); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -7,7 +7,7 @@ import "relaywiz/files"
 // password, never a finding. A lab run keeps the lab's address out: it is
 // gone next time.
 func (s *Session) profile() files.Profile {
-	p := files.Profile{TestRecipient: s.TestTo}
+	p := files.Profile{TestRecipient: s.TestTo, TestFrom: s.TestFrom, OutDir: s.OutDir, LastStep: stepNames[s.LastStep]}
 	if s.HasScenario {
 		p.Steps = s.Inputs.Clone()
 		p.Steps.Scenario = s.Scenario.ID
@@ -37,4 +37,20 @@ func (s *Session) applyProfile(p files.Profile) {
 	s.CAFile, s.TLSServerName = set.CAFile, set.TLSServerName
 	s.User = set.User
 	s.TestTo = set.TestRecipient
+	s.TestFrom, s.OutDir = p.TestFrom, p.OutDir
+	s.connectorPort = set.ConnectorPort
+	if set.HasScenario {
+		for id, name := range stepNames {
+			if name == p.LastStep && name != "" {
+				s.ResumeAt = id
+			}
+		}
+	}
+}
+
+// stepNames are the steps' names in the profile (stable, unlike numbers).
+var stepNames = map[StepID]string{
+	StepScenario: "scenario", StepSmartHost: "smart-host", StepConnectivity: "connectivity",
+	StepCredentials: "credentials", StepDetails: "details", StepExchange: "exchange-steps",
+	StepLiveTest: "live-test", StepSummary: "summary",
 }

@@ -61,6 +61,14 @@ type Model struct {
 
 	width, height int
 	quitting      bool
+	// interrupted: the wizard ended by ctrl+c rather than by finishing;
+	// the command exits 130 then, as every other command does.
+	interrupted bool
+	// abortNote says what became of a test send that quitting cut short.
+	abortNote string
+	// resume is the step the saved answers stopped at, offered until the
+	// admin answers (StepScenario: no offer).
+	resume StepID
 }
 
 // New builds the wizard. ctx bounds everything it starts (checks, sends,
@@ -102,6 +110,10 @@ func New(ctx context.Context, opts Options) (*Model, error) {
 	if c.Session.HasScenario && o.ProfilePath != "" {
 		m.status = statusMsg{text: "Answers loaded from " + o.ProfilePath + " — enter keeps each one."}
 	}
+	if r := c.Session.ResumeAt; r > StepScenario && r < stepCount {
+		m.resume = r
+	}
+	m.layout()
 	return m, nil
 }
 
@@ -160,7 +172,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, m.trouble.Enter()
 	case finishMsg:
+		// Finished: the next run starts at the beginning, answers filled in.
+		m.c.Session.LastStep = StepScenario
 		return m.quit()
+	case resumeCredsMsg:
+		return m.resumeWithPassword(msg)
 	case profileSavedMsg:
 		if msg.err != nil {
 			m.status = statusMsg{text: "Could not save your answers: " + msg.err.Error(), isErr: true}
@@ -168,16 +184,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 
-	if om, ok := msg.(ownedMsg); ok {
-		id := om.owner()
-		if id == stepTroubleshoot {
-			return m, m.updateStep(m.trouble, msg)
+	var cmd tea.Cmd
+	if om, ok := msg.(ownedMsg); ok && (om.owner() == stepTroubleshoot || om.owner() >= 0 && om.owner() < stepCount) {
+		if id := om.owner(); id == stepTroubleshoot {
+			cmd = m.updateStep(m.trouble, msg)
+		} else {
+			cmd = m.updateStep(m.steps[id], msg)
 		}
-		if id >= 0 && id < stepCount {
-			return m, m.updateStep(m.steps[id], msg)
-		}
+	} else {
+		cmd = m.updateStep(m.current(), msg)
 	}
-	return m, m.updateStep(m.current(), msg)
+	// "Quit anyway?" is about the work that was running; once it has
+	// finished there is nothing to confirm any more.
+	if m.confirmQuit != "" && m.current().Busy() == "" {
+		m.confirmQuit = ""
+	}
+	return m, cmd
 }
 
 func (m *Model) updateStep(s Step, msg tea.Msg) tea.Cmd {
@@ -188,22 +210,35 @@ func (m *Model) updateStep(s Step, msg tea.Msg) tea.Cmd {
 func (m *Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, m.keys.Quit) {
 		if m.confirmQuit != "" { // a second ctrl+c means it
-			return m.quit()
+			return m.interrupt()
 		}
 		if busy := m.current().Busy(); busy != "" {
 			m.confirmQuit = busy
 			return m, nil
 		}
-		return m.quit()
+		return m.interrupt()
 	}
 	if m.confirmQuit != "" {
 		switch {
 		case key.Matches(msg, m.keys.Yes):
-			return m.quit()
+			return m.interrupt()
 		case key.Matches(msg, m.keys.No):
 			m.confirmQuit = ""
 		}
 		return m, nil
+	}
+	if m.resume != StepScenario {
+		target := m.resume
+		m.resume = StepScenario
+		m.layout()
+		switch {
+		case key.Matches(msg, m.keys.Yes):
+			return m.resumeTo(target)
+		case key.Matches(msg, m.keys.No):
+			m.status = statusMsg{text: "Starting over at step 1; your answers stay filled in."}
+			return m, nil
+		}
+		// any other key: the offer is declined and the key does its job
 	}
 	if m.err != nil { // any key dismisses the error
 		m.err = nil
@@ -224,7 +259,70 @@ func (m *Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// interrupt ends the wizard at the admin's ctrl+c, noting first what
+// became of a test send it cuts short.
+func (m *Model) interrupt() (tea.Model, tea.Cmd) {
+	m.interrupted = true
+	if a, ok := m.current().(interface{ AbortNote() string }); ok {
+		m.abortNote = a.AbortNote()
+	}
+	return m.quit()
+}
+
+// resumeCredsMsg carries the keyring's answer when a resumed run skips
+// past the credentials step.
+type resumeCredsMsg struct {
+	to  StepID
+	pw  []byte
+	err error
+}
+
+// resumeTo continues at the step the last run stopped at. The answers are
+// loaded already; what a run proves (checks, the login) is not saved, so a
+// step after Credentials first takes the password from the keyring, and
+// says so, rather than sending without one.
+func (m *Model) resumeTo(id StepID) (tea.Model, tea.Cmd) {
+	ses := m.c.Session
+	if ses.Port == 0 && ses.connectorPort != 0 {
+		ses.Port = ses.connectorPort
+	}
+	if id > StepCredentials && ses.User != "" && !ses.UseLab && !ses.HasPassword() {
+		store, ctx, host, user := m.c.Deps.Creds, m.c.Ctx, ses.Host, ses.User
+		return m, func() tea.Msg {
+			pw, err := store.Get(ctx, host, user)
+			return resumeCredsMsg{to: id, pw: pw, err: err}
+		}
+	}
+	return m.move(id)
+}
+
+func (m *Model) resumeWithPassword(msg resumeCredsMsg) (tea.Model, tea.Cmd) {
+	ses := m.c.Session
+	defer creds.Zero(msg.pw)
+	if msg.err != nil {
+		model, cmd := m.move(StepCredentials)
+		m.status = statusMsg{text: "Continuing at Credentials: the password for " + ses.User + " could not be read from the keyring (" + msg.err.Error() + ").", isErr: true}
+		return model, cmd
+	}
+	ses.SetPassword(msg.pw)
+	ses.Creds = CredsKeyring
+	ses.CredsNote = "Taken from the OS keyring, where an earlier run stored it; not tested again on this run."
+	model, cmd := m.move(msg.to)
+	m.status = statusMsg{text: "Continuing at step " + fmt.Sprint(int(msg.to)+1) + " with the saved answers; esc goes back to earlier steps."}
+	return model, cmd
+}
+
+// Interrupted reports whether the wizard ended by ctrl+c (exit 130).
+func (m *Model) Interrupted() bool { return m.interrupted }
+
+// Width is the terminal's width as last reported, for what is printed
+// after the wizard's screen is gone.
+func (m *Model) Width() int { return m.width }
+
 func (m *Model) quit() (tea.Model, tea.Cmd) {
+	if m.c.Session.LastStep != StepScenario || m.cur != StepSummary {
+		m.c.Session.LastStep = m.cur
+	}
 	m.quitting = true
 	m.confirmQuit = ""
 	return m, tea.Sequence(m.saveProfileCmd(), tea.Quit)
@@ -265,6 +363,7 @@ func (m *Model) move(id StepID) (tea.Model, tea.Cmd) {
 			id--
 		}
 	}
+	m.c.Session.LastStep = id
 	m.current().Leave()
 	m.inTrouble = false
 	m.cur = id
@@ -314,6 +413,8 @@ func (m *Model) footerKeys() help.KeyMap {
 	switch {
 	case m.confirmQuit != "":
 		return confirmKeys{m.keys}
+	case m.resume != StepScenario:
+		return resumeKeys{m.keys}
 	case m.err != nil:
 		return errorKeys{m.keys}
 	}
@@ -387,6 +488,14 @@ func (m *Model) statusLine() string {
 	if m.confirmQuit != "" {
 		return st.StatusError.Render(markWarn + " A " + m.confirmQuit + " is running. Quit anyway? (y/n)")
 	}
+	if m.resume != StepScenario {
+		return st.Status.Render(fmt.Sprintf("The last run stopped at step %d (%s). Continue there? (y/n: start over)", int(m.resume)+1, m.steps[m.resume].Title()))
+	}
+	if fs, ok := m.current().(formShower); ok && m.err == nil {
+		if e := formError(fs.shownForm()); e != "" {
+			return st.StatusError.Render(markFail + " " + e)
+		}
+	}
 	if m.status.text == "" {
 		return ""
 	}
@@ -409,7 +518,7 @@ func (m *Model) errorView(h int) string {
 	var b strings.Builder
 	b.WriteString(st.ErrorTitle.Render(markFail+" Something went wrong") + "\n\n")
 	b.WriteString(wrap(m.err.Error(), w) + "\n")
-	if fix := fixFor(m.err); fix != "" {
+	if fix := wizardHint(fixFor(m.err)); fix != "" {
 		b.WriteString("\n" + st.Selected.Render("What to do") + "\n" + wrap(fix, w) + "\n")
 	}
 	b.WriteString("\n" + st.Subtle.Render("Press any key to return to the step."))
@@ -430,15 +539,26 @@ func fixFor(err error) string {
 }
 
 // Recap is what stays on the terminal after the wizard's screen is gone:
-// the summary when the wizard got there, otherwise where to pick up.
+// the summary when the wizard got there, otherwise where to pick up. It is
+// wrapped at spaces to width, and a path always gets a line of its own, so
+// the terminal never breaks one mid-name.
 func (m *Model) Recap(width int) string {
+	if width <= 0 {
+		width = defaultWidth
+	}
 	ses := m.c.Session
+	var b strings.Builder
+	if m.abortNote != "" {
+		b.WriteString(wrap("relaywiz: "+m.abortNote, width) + "\n")
+	}
 	if !m.inTrouble && m.cur == StepSummary && ses.HasScenario {
-		return m.steps[StepSummary].(*summaryStep).render(width)
+		b.WriteString(m.steps[StepSummary].(*summaryStep).render(width))
+		return b.String()
 	}
-	msg := fmt.Sprintf("relaywiz: stopped at step %d of %d (%s).", int(m.cur)+1, int(stepCount), m.steps[m.cur].Title())
+	b.WriteString(wrap(fmt.Sprintf("relaywiz: stopped at step %d of %d (%s).", int(m.cur)+1, int(stepCount), m.steps[m.cur].Title()), width))
 	if ses.ProfilePath != "" && ses.HasScenario {
-		msg += " Your answers are saved in " + ses.ProfilePath + "; run relaywiz again to continue."
+		b.WriteString("\nYour answers are saved in\n  " + ses.ProfilePath + "\n")
+		b.WriteString(wrap("Run relaywiz again to continue at this step (it offers to start over).", width))
 	}
-	return msg
+	return b.String()
 }

@@ -72,6 +72,13 @@ type Session struct {
 	Online *OnlineProof
 
 	ProfilePath string
+
+	// LastStep is the step on screen when the answers were last saved;
+	// ResumeAt the one the saved profile stopped at (StepScenario: none).
+	LastStep StepID
+	ResumeAt StepID
+	// connectorPort is the port the saved answers give the connector.
+	connectorPort int
 }
 
 // SetPassword keeps a private copy of pw for this run.

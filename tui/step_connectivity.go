@@ -29,10 +29,14 @@ type connectivityStep struct {
 	report  *checks.Report
 	spin    spinner.Model
 	vp      viewport.Model
+	// detail: the per-port detail view (key d) instead of the table: the
+	// certificate, AUTH, SIZE and the conversation, which table cells cut.
+	detail     bool
+	transcript []checks.TranscriptLine
 }
 
 type connectivityKeys struct {
-	Next, Retry, Change, Anyway, Scroll key.Binding
+	Next, Retry, Change, Anyway, Scroll, Detail key.Binding
 }
 
 func newConnectivityStep(c *Common) *connectivityStep {
@@ -46,6 +50,7 @@ func newConnectivityStep(c *Common) *connectivityStep {
 			Change: key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "change host/port")),
 			Anyway: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue anyway (not recommended)")),
 			Scroll: scrollKey(),
+			Detail: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "details")),
 		},
 	}
 }
@@ -63,7 +68,13 @@ type (
 		gen    int
 		report checks.Report
 	}
+	checkLineMsg struct {
+		gen  int
+		line checks.TranscriptLine
+	}
 )
+
+func (checkLineMsg) owner() StepID { return StepConnectivity }
 
 func (checksStartedMsg) owner() StepID { return StepConnectivity }
 func (checkEventMsg) owner() StepID    { return StepConnectivity }
@@ -101,7 +112,7 @@ func (s *connectivityStep) ShortHelp() []key.Binding {
 	if !s.anyOK() {
 		b = append(b, s.keys.Anyway)
 	}
-	return b
+	return append(b, s.keys.Detail)
 }
 
 func (s *connectivityStep) FullHelp() [][]key.Binding {
@@ -142,6 +153,7 @@ func (s *connectivityStep) start() tea.Cmd {
 	s.running = true
 	s.report = nil
 	ses.Report = nil
+	s.detail, s.transcript = false, nil
 	ports := append([]int(nil), ses.Ports...)
 	dialect := checks.DefaultDialect
 	if ses.onlineRoute() {
@@ -164,6 +176,7 @@ func (s *connectivityStep) start() tea.Cmd {
 	run := func() tea.Msg {
 		ch := startWorker(ctx, 32, func(emit func(tea.Msg)) {
 			o.Progress = func(ev checks.Event) { emit(checkEventMsg{gen, ev}) }
+			o.Transcript = func(l checks.TranscriptLine) { emit(checkLineMsg{gen, l}) }
 			emit(checksDoneMsg{gen, check(ctx, o)})
 		})
 		return checksStartedMsg{gen, ch}
@@ -186,6 +199,12 @@ func (s *connectivityStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		s.table.apply(msg.ev)
 		s.refresh()
+		return s, pump(s.ch)
+	case checkLineMsg:
+		if msg.gen != s.gen || !s.running {
+			return s, nil
+		}
+		s.transcript = append(s.transcript, msg.line)
 		return s, pump(s.ch)
 	case checksDoneMsg:
 		if msg.gen != s.gen || !s.running {
@@ -230,6 +249,11 @@ func (s *connectivityStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, s.keys.Next) && s.anyOK():
 		return nextStep
+	case key.Matches(msg, s.keys.Detail):
+		s.detail = !s.detail
+		s.refresh()
+		s.vp.GotoTop()
+		return nil
 	case key.Matches(msg, s.keys.Retry):
 		return s.start()
 	case key.Matches(msg, s.keys.Change):
@@ -249,6 +273,10 @@ func (s *connectivityStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 // and SetSize only, so View stays free of side effects.
 func (s *connectivityStep) refresh() {
 	if s.table == nil {
+		return
+	}
+	if s.detail && s.report != nil {
+		s.vp.SetContent(renderCheckDetail(s.c.Styles, *s.report, s.transcript, max(s.w-2, 20)))
 		return
 	}
 	st := s.c.Styles
@@ -298,7 +326,7 @@ func (s *connectivityStep) verdict(w int) string {
 		}
 		b.WriteString(st.Fail.Render(hang(markFail+" ", line, w)) + "\n")
 		if f.Hint != "" {
-			b.WriteString(hang("  ", f.Hint, w) + "\n")
+			b.WriteString(hang("  ", wizardHint(f.Hint), w) + "\n")
 		}
 		if f.ExchangeError != "" {
 			b.WriteString(hang("  ", "Exchange will show: "+f.ExchangeError, w) + "\n")

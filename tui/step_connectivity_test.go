@@ -102,8 +102,8 @@ func TestConnectivityFailureOffersRetryChangeAnyway(t *testing.T) {
 	f.checker.ports[587] = portScript{failAt: checks.StageTLS, detail: "x509: certificate signed by unknown authority", hint: "Add the CA."}
 	c, h := connectivityHarness(t, f, steps.PAMSOnPrem, 25, 587)
 	h.requireView("No port works yet")
-	if got := helpKeys(h.m.(Step)); got != "r h c" {
-		t.Fatalf("keys offered: %q, want retry, change, anyway", got)
+	if got := helpKeys(h.m.(Step)); got != "r h c d" {
+		t.Fatalf("keys offered: %q, want retry, change, anyway, details", got)
 	}
 	h.key(tea.KeyEnter)
 	if h.sawMsg(nextStepMsg{}) {
@@ -160,6 +160,27 @@ func TestConnectivityReusesReport(t *testing.T) {
 	if len(f.checker.calls) != calls+1 {
 		t.Fatal("a new host was not checked")
 	}
+}
+
+// d opens the per-port details the table cells cut short, and d again
+// returns to the table.
+func TestConnectivityDetailView(t *testing.T) {
+	f := newFixture(t)
+	_, h := connectivityHarness(t, f, steps.PAMSOnPrem, 25, 587)
+	h.m.(Step).SetSize(80, 60)
+	if !strings.Contains(helpKeys(h.m.(Step)), "d") {
+		t.Fatalf("no d key offered: %s", helpKeys(h.m.(Step)))
+	}
+	h.runes("d")
+	h.requireView("Details for smtp.example.net", "Port 25 ✓", "Port 587 ✓",
+		"Subject      CN=smtp.example.net", "SANs         smtp.example.net, mx.smtp.example.net",
+		"Issuer       CN=Fake Issuing CA", "Expires      2027-06-10 (200 days left)",
+		"Verified     ✓ yes, for smtp.example.net", "SNI          not sent, as Exchange Server does",
+		"AUTH         LOGIN PLAIN", "SIZE         52428800 bytes (50.0 MB)",
+		"Conversation (AUTH redacted)", "<- 220 smtp.example.net ESMTP", "-> EHLO relaywiz.test")
+	h.runes("d")
+	h.requireView("Checked smtp.example.net on port 25 and 587")
+	h.requireNoView("Details for")
 }
 
 // An Exchange Online scenario is checked as Exchange Online sees the smart

@@ -38,6 +38,10 @@ type credentialsStep struct {
 	result   *checks.PortResult
 	fromRing bool // the password came from the keyring
 	spin     spinner.Model
+	// showFix: the keyring's fix (a recipe of several commands) is shown
+	// instead of the form; folded by default so the fields stay on screen.
+	showFix    bool
+	keyringFix string // the keyring's advice for the problem on screen
 }
 
 type credPhase int
@@ -51,7 +55,7 @@ const (
 )
 
 type credentialsKeys struct {
-	Next, Again key.Binding
+	Next, Again, Fix key.Binding
 }
 
 func newCredentialsStep(c *Common) *credentialsStep {
@@ -61,6 +65,8 @@ func newCredentialsStep(c *Common) *credentialsStep {
 		keys: credentialsKeys{
 			Next:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
 			Again: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "enter other credentials")),
+			// ctrl+o, not a letter: the form's fields take letters as text.
+			Fix: key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "how to fix the keyring")),
 		},
 	}
 }
@@ -126,11 +132,29 @@ func (s *credentialsStep) Leave() {
 func (s *credentialsStep) ShortHelp() []key.Binding {
 	switch s.phase {
 	case credForm:
+		if s.fixText() != "" {
+			return append(formKeys(s.form), s.keys.Fix)
+		}
 		return formKeys(s.form)
 	case credDone:
+		if s.fixText() != "" {
+			return []key.Binding{s.keys.Next, s.keys.Again, s.keys.Fix}
+		}
 		return []key.Binding{s.keys.Next, s.keys.Again}
 	}
 	return nil
+}
+
+// fixText is the folded part of the advice: the lines after the first of
+// a problem (the keyring's recipe), or how to use the keyring next time.
+func (s *credentialsStep) fixText() string {
+	switch s.phase {
+	case credForm:
+		return s.keyringFix
+	case credDone:
+		return s.c.Session.CredsFix
+	}
+	return ""
 }
 
 func (s *credentialsStep) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
@@ -148,6 +172,7 @@ func (s *credentialsStep) showForm(problem string) tea.Cmd {
 	ses := s.c.Session
 	s.phase = credForm
 	s.problem = problem
+	s.showFix, s.keyringFix = false, ""
 	s.user = ses.User
 	s.password = ""
 	s.stored = 0
@@ -195,7 +220,10 @@ func (s *credentialsStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case errors.Is(msg.err, creds.ErrNotFound):
 			return s, s.showForm("No password is stored for " + s.user + " yet: type it in.")
 		default:
-			return s, s.showForm("Could not read the keyring: " + explain(msg.err) + "\nType the password to go on for this run.")
+			// The first line says what happened; the recipe follows, folded.
+			cmd := s.showForm("Could not read the keyring; type the password to go on for this run. " + explainFirst(msg.err))
+			s.keyringFix = explainRest(msg.err)
+			return s, cmd
 		}
 	case authStartedMsg:
 		if msg.gen == s.gen && s.phase == credChecking {
@@ -229,6 +257,10 @@ func (s *credentialsStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return s, nil
 	case tea.KeyMsg:
+		if key.Matches(msg, s.keys.Fix) && s.fixText() != "" {
+			s.showFix = !s.showFix
+			return s, nil
+		}
 		if s.phase == credDone {
 			switch {
 			case key.Matches(msg, s.keys.Next):
@@ -368,7 +400,7 @@ func authProblem(pr *checks.PortResult) string {
 			msg += ": " + f.Detail
 		}
 		if f.Hint != "" {
-			msg += "\n" + f.Hint
+			msg += "\n" + wizardHint(f.Hint)
 		}
 		if f.ExchangeError != "" {
 			msg += "\nExchange will show: " + f.ExchangeError
@@ -393,6 +425,18 @@ func explain(err error) string {
 	return err.Error()
 }
 
+// explainFirst is what happened; explainRest what to do about it (the
+// keyring's hint, often a recipe of commands).
+func explainFirst(err error) string { return capitalize(err.Error()) + "." }
+
+func explainRest(err error) string {
+	var ue *creds.UnavailableError
+	if errors.As(err, &ue) {
+		return ue.Hint
+	}
+	return ""
+}
+
 func (s *credentialsStep) View() string {
 	st := s.c.Styles
 	ses := s.c.Session
@@ -414,6 +458,13 @@ func (s *credentialsStep) View() string {
 		}
 		if s.problem != "" {
 			b.WriteString("\n" + st.Fail.Render(wrap(markFail+" "+s.problem, w)) + "\n")
+		}
+		if s.showFix {
+			b.WriteString("\n" + st.Selected.Render("How to fix the keyring (ctrl+o hides this)") + "\n" + wrap(s.fixText(), w) + "\n")
+			return b.String()
+		}
+		if s.fixText() != "" {
+			b.WriteString(st.Subtle.Render("ctrl+o shows how to fix it.") + "\n")
 		}
 		b.WriteString("\n" + s.form.View())
 	case credLookup:
@@ -439,10 +490,21 @@ func (s *credentialsStep) View() string {
 			b.WriteString(st.OK.Render(hang(markOK+" ", ses.CredsNote, w)) + "\n")
 		} else {
 			b.WriteString(st.Warn.Render(hang(markWarn+" ", capitalize(ses.CredsNote), w)) + "\n")
-			if ses.CredsFix != "" {
-				b.WriteString("\n" + st.Selected.Render("To use the keyring next time") + "\n" + wrap(ses.CredsFix, w) + "\n")
+			switch {
+			case ses.CredsFix != "" && s.showFix:
+				b.WriteString("\n" + st.Selected.Render("To use the keyring next time (ctrl+o hides this)") + "\n" + wrap(ses.CredsFix, w) + "\n")
+			case ses.CredsFix != "":
+				b.WriteString("\n" + st.Subtle.Render("ctrl+o shows how to make the keyring work next time.") + "\n")
 			}
 		}
 	}
 	return b.String()
+}
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *credentialsStep) shownForm() *huh.Form {
+	if s.phase != credForm {
+		return nil
+	}
+	return s.form
 }

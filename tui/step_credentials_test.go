@@ -60,7 +60,13 @@ func TestCredentialsKeyringUnavailableKeepsForSession(t *testing.T) {
 	c, h := credentialsHarness(t, f, brokenStore{})
 	h.typeLine("svc@example.net").typeLine("right")
 	h.requireView("kept in memory for this run only", "never in a file", "no D-Bus session bus",
-		"To use the keyring next time", "Start one with dbus-run-session.")
+		"ctrl+o shows how to make the keyring work next time")
+	// The recipe is folded behind ctrl+o, so the rest stays on screen.
+	h.requireNoView("Start one with dbus-run-session.")
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlO})
+	h.requireView("To use the keyring next time (ctrl+o hides this)", "Start one with dbus-run-session.")
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlO})
+	h.requireNoView("Start one with dbus-run-session.")
 	if c.Session.Creds != CredsSessionOnly || !c.Session.HasPassword() {
 		t.Fatalf("creds %v password %v", c.Session.Creds, c.Session.HasPassword())
 	}

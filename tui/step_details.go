@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"relaywiz/steps"
+	"relaywiz/troubleshoot"
 )
 
 // detailsStep is step 5: the Exchange answers, and only the ones the
@@ -26,6 +27,10 @@ type detailsStep struct {
 	vals     map[string]*string
 	order    []string
 	problems []string // errors left after the form completed
+	// placeholderChecked is the default domain looked up this run;
+	// placeholderFinding what DNS said about it.
+	placeholderChecked string
+	placeholderFinding *troubleshoot.DNSFinding
 }
 
 func newDetailsStep(c *Common) *detailsStep { return &detailsStep{c: c} }
@@ -65,7 +70,7 @@ func (s *detailsStep) Enter() tea.Cmd {
 	s.load(in)
 	s.form = s.buildForm()
 	s.SetSize(s.w, s.h)
-	return s.form.Init()
+	return tea.Batch(s.form.Init(), s.placeholderCheckCmd(in))
 }
 
 // connectorTarget is the smart host and port the Exchange connector gets:
@@ -158,7 +163,27 @@ var detailFields = []string{
 	steps.FieldMaxSizeMB, steps.FieldName, steps.FieldPriority, steps.FieldTestRecipient,
 }
 
-// question is the title and the one-line explanation of a field.
+// question is the title and the one-line explanation of a field. A few
+// fields mean something else per scenario (see scenarioQuestion).
+func (s *detailsStep) question(field string) (title, desc string) {
+	if t, d, ok := scenarioQuestion(s.c.Session.Scenario.ID, field); ok {
+		return t, d
+	}
+	return question(field)
+}
+
+// scenarioQuestion is the wording of a field where the scenario changes
+// what relaywiz does with the answer.
+func scenarioQuestion(id steps.ScenarioID, field string) (title, desc string, ok bool) {
+	if id == steps.CryptshareOnPrem && field == steps.FieldConnector {
+		// On-premises the gateway connector takes all mail (*), so the
+		// connectors named here are switched off (kept, not deleted).
+		return "Existing connectors to switch off (optional)",
+			"Send connectors for all domains that the gateway connector replaces: apply.ps1 switches them off (kept, not deleted; undo.ps1 switches them on again). Exact names, comma-separated.", true
+	}
+	return "", "", false
+}
+
 func question(field string) (title, desc string) {
 	switch field {
 	case triggerKey(steps.TriggerSubject):
@@ -194,7 +219,7 @@ func question(field string) (title, desc string) {
 func (s *detailsStep) buildForm() *huh.Form {
 	var fields []huh.Field
 	for _, f := range s.order {
-		title, desc := question(f)
+		title, desc := s.question(f)
 		fields = append(fields, huh.NewInput().Title(title).Description(desc).
 			Value(s.vals[f]).Validate(s.validator(f)))
 	}
@@ -304,6 +329,12 @@ func belongsTo(fe *steps.FieldError, question string, sc steps.Scenario) bool {
 }
 
 func (s *detailsStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(placeholderCheckedMsg); ok {
+		f := m.f
+		s.placeholderFinding = &f
+		s.SetSize(s.w, s.h)
+		return s, nil
+	}
 	cmd, done := updateForm(s.form, msg)
 	if !done {
 		return s, cmd
@@ -362,6 +393,9 @@ func (s *detailsStep) note() string {
 	if ses.UseLab {
 		parts = append(parts, "(You tested against the lab; the scripts use the provider's values.)")
 	}
+	if w := s.placeholderNote(); w != "" {
+		return strings.Join(parts, " ") + "\n" + w
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -413,4 +447,9 @@ func isIPv4(s string) bool {
 		}
 	}
 	return true
+}
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *detailsStep) shownForm() *huh.Form {
+	return s.form
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -148,4 +149,38 @@ func TestSplitList(t *testing.T) {
 	if strings.Join(got, "|") != "a|b|c" {
 		t.Fatalf("splitList = %q", got)
 	}
+}
+
+// On-premises Cryptshare switches the named connectors off; the question
+// says so instead of asking for connectors to keep.
+func TestDetailsCryptshareConnectorsSaySwitchedOff(t *testing.T) {
+	f := newFixture(t)
+	c := newCommon(t, f.options())
+	c.Session.chooseScenario(scenario(t, steps.CryptshareOnPrem))
+	c.Session.useProvider("192.0.2.25", []int{25}, "", "")
+	h := stepHarness(t, newDetailsStep(c))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 60})
+	h.requireWrapped("Existing connectors to switch off (optional)", "apply.ps1 switches them off (kept, not deleted")
+}
+
+// The manuals' example placeholder domain is looked up (through the
+// injected resolver) when step 5 opens, and a warning shown if it exists;
+// a domain the admin chose is not looked up.
+func TestDetailsWarnsWhenDefaultPlaceholderExists(t *testing.T) {
+	f := newFixture(t)
+	f.dns.mx = map[string][]*net.MX{"zivver.org": {{Host: "mx.zivver.org.", Pref: 10}}}
+	c := newCommon(t, f.options())
+	c.Session.chooseScenario(scenario(t, steps.RelayOnPrem))
+	c.Session.useProvider("smtp.zivver.com", []int{587}, "", "")
+	h := stepHarness(t, newDetailsStep(c))
+	h.requireWrapped("The placeholder domain zivver.org (the manuals' example) exists in public DNS (MX 10 mx.zivver.org)")
+
+	f = newFixture(t)
+	f.dns.mx = map[string][]*net.MX{"zivver.org": {{Host: "mx.zivver.org.", Pref: 10}}}
+	c = newCommon(t, f.options())
+	c.Session.chooseScenario(scenario(t, steps.RelayOnPrem))
+	c.Session.Inputs.PlaceholderDomain = "relay-placeholder.invalid"
+	c.Session.HaveInputs = true
+	h = stepHarness(t, newDetailsStep(c))
+	h.requireNoView("exists in public DNS")
 }

@@ -176,11 +176,11 @@ func (s *exchangeStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			ses.Written, ses.WrittenDir, ses.OutDir = paths, msg.dir, msg.dir
 			switch {
 			case unchanged == len(paths):
-				s.note = fmt.Sprintf("%s The %d files are already up to date in %s", markOK, len(paths), msg.dir)
+				s.note = fmt.Sprintf("%s %s already up to date in %s", markOK, capitalize(count(len(paths), "file")), msg.dir)
 			case unchanged > 0:
-				s.note = fmt.Sprintf("%s Wrote %d files (%d already up to date) to %s", markOK, len(paths)-unchanged, unchanged, msg.dir)
+				s.note = fmt.Sprintf("%s Wrote %s (%d already up to date) to %s", markOK, count(len(paths)-unchanged, "file"), unchanged, msg.dir)
 			default:
-				s.note = fmt.Sprintf("%s Wrote %d files to %s", markOK, len(paths), msg.dir)
+				s.note = fmt.Sprintf("%s Wrote %s to %s", markOK, count(len(paths), "file"), msg.dir)
 			}
 			s.noteOK = true
 		}

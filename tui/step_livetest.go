@@ -40,6 +40,9 @@ type liveTestStep struct {
 	spin    spinner.Model
 	outcome *SendOutcome
 	problem string
+	// handedOver: the transcript shows the message's end (".") or its last
+	// BDAT chunk was sent, so a send cut short now may have been delivered.
+	handedOver bool
 
 	// The Exchange Online proof (step_onlineproof.go).
 	online     onlinePhase
@@ -120,6 +123,22 @@ func (s *liveTestStep) Busy() string {
 		return "test send"
 	}
 	return ""
+}
+
+// AbortNote says, when quitting cuts a send short, whether the message can
+// have reached the smart host: before the end of the message was sent it
+// cannot; after that, only the smart host's reply (not seen) would tell.
+func (s *liveTestStep) AbortNote() string {
+	switch {
+	case s.phase == liveStartingLab:
+		return "the test send was interrupted while the lab smart host was starting: nothing was sent."
+	case s.phase != liveSending:
+		return ""
+	case s.handedOver:
+		return "the test send was interrupted after the whole message had been handed to the smart host, before its reply: it may have been delivered. Check the recipient's mailbox (" + s.c.Session.TestTo + ") before sending again."
+	default:
+		return "the test send was interrupted before the message was complete: nothing was delivered."
+	}
 }
 
 func (s *liveTestStep) Leave() {
@@ -262,6 +281,9 @@ func (s *liveTestStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return s, nil
 	case sendLineMsg:
 		if msg.gen == s.gen && s.phase == liveSending {
+			if l := strings.TrimSpace(msg.line); strings.HasSuffix(l, "> .") || strings.Contains(strings.ToUpper(l), " LAST") && strings.Contains(strings.ToUpper(l), "BDAT") {
+				s.handedOver = true
+			}
 			s.lines = append(s.lines, msg.line)
 			s.refresh()
 			s.vp.GotoBottom()
@@ -345,6 +367,7 @@ func (s *liveTestStep) send() tea.Cmd {
 	s.phase = liveSending
 	s.lines = nil
 	s.outcome = nil
+	s.handedOver = false
 	trigger, _, _ := s.trigger()
 	req := SendRequest{
 		From: ses.TestFrom, To: ses.TestTo, Subject: ses.TestSubject, Trigger: trigger,
@@ -455,7 +478,15 @@ func (s *liveTestStep) resultLine(w int) string {
 		line += " — the smart host said: " + termtext.Escape(r.UpstreamReply)
 	}
 	if r.Hint != "" {
-		line += "\n" + termtext.Escape(r.Hint)
+		line += "\n" + wizardHint(termtext.Escape(r.Hint))
 	}
 	return st.Fail.Render(wrap(line, w))
+}
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *liveTestStep) shownForm() *huh.Form {
+	if s.phase != liveForm {
+		return nil
+	}
+	return s.form
 }

@@ -33,6 +33,11 @@ type smartHostStep struct {
 	starting bool // the lab is being started
 	labErr   error
 	cancel   context.CancelFunc
+	// checkingCA: the CA file is being read; caErr is what is wrong with
+	// caErrPath (the field refuses that same path until it changes).
+	checkingCA bool
+	caErr      error
+	caErrPath  string
 }
 
 const (
@@ -64,7 +69,11 @@ func (s *smartHostStep) Leave() {
 
 func (s *smartHostStep) SetSize(w, h int) {
 	s.w, s.h = w, h
-	sizeForm(s.form, w, h-3)
+	extra := 0
+	if s.caErr != nil {
+		extra = len(strings.Split(wrap("x Extra CA certificate: "+s.caErr.Error(), max(w-2, 20)), "\n")) + 1
+	}
+	sizeForm(s.form, w, h-3-extra)
 }
 
 func (s *smartHostStep) ShortHelp() []key.Binding  { return formKeys(s.form) }
@@ -90,7 +99,7 @@ func (s *smartHostStep) Enter() tea.Cmd {
 	if ses.UseLab {
 		s.caFile, s.tlsServerName = "", ""
 	}
-	s.labErr = nil
+	s.labErr, s.caErr, s.caErrPath, s.checkingCA = nil, nil, "", false
 	s.form = s.buildForm()
 	s.SetSize(s.w, s.h)
 	return s.form.Init()
@@ -101,8 +110,10 @@ func defaultPorts() []int { return []int{25, 587} }
 func (s *smartHostStep) buildForm() *huh.Form {
 	var groups []*huh.Group
 	if s.c.Deps.StartLab != nil {
+		// The label names the host the answers give, not the provider's
+		// default once the admin has changed it.
 		provider := "The provider's smart host"
-		if d := s.c.Session.Scenario.DefaultSmartHost; d != "" {
+		if d := s.host; d != "" {
 			provider += " (" + d + ")"
 		}
 		groups = append(groups, huh.NewGroup(
@@ -125,7 +136,7 @@ func (s *smartHostStep) buildForm() *huh.Form {
 			Value(&s.ports).Validate(validatePorts),
 		huh.NewInput().Title("Extra CA certificate (optional)").
 			Description("A PEM file, only if the smart host's certificate is not from a public CA.").
-			Value(&s.caFile).Validate(validatePathSyntax),
+			Value(&s.caFile).Validate(s.validateCAFile),
 		huh.NewInput().Title("Certificate name (optional)").
 			Description("Only if you connect by IP address or an alias the certificate does not name.").
 			Value(&s.tlsServerName).Validate(validateOptionalHost),
@@ -135,6 +146,18 @@ func (s *smartHostStep) buildForm() *huh.Form {
 
 func (s *smartHostStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case caFileCheckedMsg:
+		if !s.checkingCA || msg.path != strings.TrimSpace(s.caFile) {
+			return s, nil
+		}
+		s.checkingCA = false
+		if msg.err != nil {
+			s.caErr, s.caErrPath = msg.err, msg.path
+			s.form = s.buildForm()
+			s.SetSize(s.w, s.h)
+			return s, s.form.Init()
+		}
+		return s, s.useProvider()
 	case labStartedMsg:
 		if !s.starting {
 			return s, nil // the user left meanwhile; the lab stops with the wizard
@@ -149,7 +172,7 @@ func (s *smartHostStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.c.Session.useLab(msg.lab)
 		return s, nextStep
 	}
-	if s.starting {
+	if s.starting || s.checkingCA {
 		return s, nil
 	}
 	cmd, done := updateForm(s.form, msg)
@@ -159,9 +182,29 @@ func (s *smartHostStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if s.target == targetLab {
 		return s, s.startLab()
 	}
+	if ca := strings.TrimSpace(s.caFile); ca != "" {
+		s.checkingCA, s.caErr = true, nil
+		return s, checkCAFileCmd(ca)
+	}
+	return s, s.useProvider()
+}
+
+func (s *smartHostStep) useProvider() tea.Cmd {
 	ports, _ := checks.ParsePorts(s.ports) // validated by the form
 	s.c.Session.useProvider(strings.TrimSpace(s.host), ports, strings.TrimSpace(s.caFile), strings.TrimSpace(s.tlsServerName))
-	return s, nextStep
+	return nextStep
+}
+
+// validateCAFile is the field's syntax check plus the last file check's
+// verdict for this very path (no I/O here).
+func (s *smartHostStep) validateCAFile(v string) error {
+	if err := validatePathSyntax(v); err != nil {
+		return err
+	}
+	if s.caErr != nil && strings.TrimSpace(v) == s.caErrPath {
+		return s.caErr
+	}
+	return nil
 }
 
 // startLab starts the lab once per wizard run; later visits reuse it.
@@ -185,9 +228,16 @@ func (s *smartHostStep) View() string {
 	if s.starting {
 		return st.Running.Render("Starting the lab smart host (fresh CA, certificate and password)…")
 	}
+	if s.checkingCA {
+		return st.Running.Render("Reading the CA file " + s.caFile + "…")
+	}
 	var b strings.Builder
+	w := max(s.w-2, 20)
 	if s.labErr != nil {
-		b.WriteString(st.Fail.Render(markFail+" "+s.labErr.Error()) + "\n\n")
+		b.WriteString(st.Fail.Render(wrap(markFail+" "+s.labErr.Error(), w)) + "\n\n")
+	}
+	if s.caErr != nil {
+		b.WriteString(st.Fail.Render(wrap(markFail+" Extra CA certificate: "+s.caErr.Error(), w)) + "\n\n")
 	}
 	b.WriteString(s.form.View())
 	return b.String()
@@ -201,4 +251,9 @@ func labHostPort(addr string) (string, int) {
 	}
 	n, _ := strconv.Atoi(p)
 	return h, n
+}
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *smartHostStep) shownForm() *huh.Form {
+	return s.form
 }

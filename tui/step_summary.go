@@ -258,7 +258,7 @@ func undoSteps(ses *Session) []string {
 		out = append(out, "Remove the plug-in key from the clients (or set EnableMailAssistedSubmission to 0) before undoing the rule.")
 	}
 	if ses.Creds == CredsKeyring && ses.User != "" {
-		out = append(out, fmt.Sprintf("Remove the stored password: relaywiz creds delete --host %s --user %s  (%s)", ses.Host, ses.User, creds.ServiceName(ses.Host)))
+		out = append(out, fmt.Sprintf("Remove the stored password: relaywiz creds delete --smart-host %s --user %s  (%s)", ses.Host, ses.User, creds.ServiceName(ses.Host)))
 	}
 	if ses.ProfilePath != "" {
 		out = append(out, "Delete the saved answers: "+ses.ProfilePath)

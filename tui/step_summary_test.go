@@ -51,7 +51,7 @@ func TestSummaryAfterAFullRun(t *testing.T) {
 		"Only then roll out pams.reg",
 		"End-to-end test: in Outlook for Windows, signed in to the Zivver plug-in, send a message to someone@example.org with Secure mail switched on",
 		"Run undo.ps1",
-		"relaywiz creds delete --host smtp.zivver.com --user svc@example.net",
+		"relaywiz creds delete --smart-host smtp.zivver.com --user svc@example.net",
 	)
 	h.key(tea.KeyEnter)
 	if !h.sawMsg(finishMsg{}) {

@@ -521,10 +521,10 @@ func (s *troubleshootStep) refresh() {
 			}
 			b.WriteString(style.Render(hang(mark+" ", text, w)) + "\n")
 			if f.Detail != "" {
-				b.WriteString(hang("  ", termtext.Escape(f.Detail), w) + "\n")
+				b.WriteString(hang("  ", wizardHint(termtext.Escape(f.Detail)), w) + "\n")
 			}
 			if f.Fix != "" {
-				b.WriteString(hang("  Fix: ", termtext.Escape(f.Fix), w) + "\n")
+				b.WriteString(hang("  Fix: ", wizardHint(termtext.Escape(f.Fix)), w) + "\n")
 			}
 		}
 		b.WriteString(s.renderParts(true)) // what did not run, and why
@@ -584,4 +584,12 @@ func (s *troubleshootStep) View() string {
 		return s.form.View()
 	}
 	return s.vp.View()
+}
+
+// shownForm is the form on screen, for the footer's error line.
+func (s *troubleshootStep) shownForm() *huh.Form {
+	if !s.inForm() {
+		return nil
+	}
+	return s.form
 }

@@ -40,7 +40,7 @@ func TestTroubleshootRanksFindings(t *testing.T) {
 	if iNet < 0 || iPw < 0 || iNet > iPw {
 		t.Fatalf("findings missing or out of order:\n%s", v)
 	}
-	h.requireWrapped("Fix: Open outbound 587.", "relaywiz creds set --host smtp.example.net --user svc@example.net")
+	h.requireWrapped("Fix: Open outbound 587.", "relaywiz creds set --smart-host smtp.example.net --user svc@example.net")
 	if call := f.checker.lastCall(); call.Host != "smtp.example.net" || call.User != "svc@example.net" {
 		t.Fatalf("checks called with %+v", call)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"relaywiz/files"
+	"relaywiz/steps"
 	"relaywiz/testpeers"
 )
 
@@ -108,6 +109,14 @@ func TestTmuxWalkthroughLabRealKeyring(t *testing.T) {
 	}
 	if v := os.Getenv("XDG_RUNTIME_DIR"); v != "" {
 		env = append(env, "XDG_RUNTIME_DIR="+v)
+	}
+	// A placeholder domain of the reserved .invalid TLD: with the manuals'
+	// example (a real domain) the wizard would look it up in public DNS,
+	// and tests never leave 127.0.0.0/8.
+	in := steps.Defaults(steps.PAMSOnPrem)
+	in.PlaceholderDomain = "relaywiz-test.invalid"
+	if err := files.SaveProfile(filepath.Join(cfg, "relaywiz", "profile.json"), files.Profile{Steps: in}); err != nil {
+		t.Fatal(err)
 	}
 	script := fmt.Sprintf("cd %s && env %s %s; echo RELAYWIZ-EXIT=$?; sleep 300", work, strings.Join(env, " "), bin)
 	p.run("new-session", "-d", "-s", "wiz", "-x", "100", "-y", "30", script)
@@ -233,4 +242,20 @@ func TestBinaryWithoutTerminal(t *testing.T) {
 			t.Errorf("message lacks %q:\n%s", want, stderr.String())
 		}
 	}
+}
+
+// ctrl+c leaves the wizard with exit status 130, as every command does on
+// an interrupt, and says where it stopped.
+func TestTmuxCtrlCExits130(t *testing.T) {
+	tmux := testpeers.RequireTool(t, "tmux")
+	bin := relaywizBinary(t)
+	home := fixedTempDir(t)
+	p := &pane{t: t, tmux: tmux, socket: fmt.Sprintf("relaywiz-test-int-%d", os.Getpid())}
+	t.Cleanup(func() { _ = exec.Command(tmux, "-L", p.socket, "kill-server").Run() })
+	env := []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"), "XDG_CACHE_HOME=" + filepath.Join(home, "cache"), "TERM=xterm-256color"}
+	script := fmt.Sprintf("cd %s && env %s %s; echo RELAYWIZ-EXIT=$?; sleep 300", home, strings.Join(env, " "), bin)
+	p.run("new-session", "-d", "-s", "wiz", "-x", "80", "-y", "24", script)
+	p.wait("Step 1 of 8 · Scenario")
+	p.keys("C-c")
+	p.wait("RELAYWIZ-EXIT=130", "stopped at step 1 of 8")
 }

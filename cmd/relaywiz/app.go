@@ -2,11 +2,13 @@ package main
 
 import (
 	"io"
+	"net"
 	"os"
 
 	"github.com/mattn/go-isatty"
 
 	"relaywiz/creds"
+	"relaywiz/files"
 )
 
 // app holds everything a command needs from the outside world, so tests can
@@ -31,6 +33,16 @@ type app struct {
 	// store opens the credential store: the OS keyring in production, an
 	// in-memory creds.NewMemory() (or a fake) in tests. See password.go.
 	store func() creds.Store
+
+	// resolver answers the DNS look-ups commands make on their own (the
+	// placeholder-domain check): net.DefaultResolver in production, nil in
+	// tests, which then inject a fake where they test it.
+	resolver stepsResolver
+
+	// defaultProfile is where the wizard saves its answers
+	// (files.DefaultProfilePath); nil in tests, so no test ever reads the
+	// real user's profile. Commands start from it when it exists.
+	defaultProfile func() (string, error)
 }
 
 func newProcessApp() *app {
@@ -43,6 +55,9 @@ func newProcessApp() *app {
 		stderrTTY: isatty.IsTerminal(os.Stderr.Fd()) || isatty.IsCygwinTerminal(os.Stderr.Fd()),
 		getenv:    os.Getenv,
 		store:     func() creds.Store { return creds.NewKeyring(creds.DefaultTimeout) },
+		resolver:  net.DefaultResolver,
+
+		defaultProfile: files.DefaultProfilePath,
 	}
 }
 

@@ -66,7 +66,7 @@ Exit status:
 }
 
 func runAudit(a *app, cmd *cobra.Command, f *auditFlags) error {
-	in, err := stepsInputs(cmd, &f.stepsFlags)
+	in, err := stepsInputs(a, cmd, &f.stepsFlags)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func runAudit(a *app, cmd *cobra.Command, f *auditFlags) error {
 	for _, spec := range f.messages {
 		m, err := audit.ParseMessage(spec)
 		if err != nil {
-			return usageErrorf("message: %v", err)
+			return usageErrorf("--message: %v", err)
 		}
 		msgs = append(msgs, m)
 	}

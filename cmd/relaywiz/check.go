@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"relaywiz/checks"
 	"relaywiz/creds"
@@ -37,6 +38,7 @@ type checkOptions struct {
 	verbose       bool
 	as            string
 	portsGiven    bool // --ports was on the command line
+	profile       string
 }
 
 var checkLong = `Prove that this network can reach the smart host, before anyone touches Exchange.
@@ -111,7 +113,7 @@ const checkExample = `  # both ports of the default smart host, no AUTH
   relaywiz check --ports 587 --verbose
 
   # a smart host reached by IP address, with a private CA
-  relaywiz check --host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem
+  relaywiz check --smart-host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem
 
   # as Exchange Online's outbound connector sees it (port 25, no AUTH)
   relaywiz check --as exchange-online
@@ -122,30 +124,65 @@ const checkExample = `  # both ports of the default smart host, no AUTH
 func newCheckCmd(a *app) *cobra.Command {
 	var o checkOptions
 	cmd := &cobra.Command{
-		Use:     "check [--host smtp.zivver.com] [--ports 25,587] [--user USER [--password-stdin]]",
+		Use:     "check [--smart-host smtp.zivver.com] [--ports 25,587] [--user USER [--password-stdin]] [--profile FILE]",
 		Short:   "Prove the network path: DNS, TCP 25/587, banner, STARTTLS, certificate, AUTH",
 		Long:    checkLong,
 		Example: checkExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.applyProfile(a, cmd.Flags()); err != nil {
+				return err
+			}
 			o.portsGiven = cmd.Flags().Changed("ports")
 			return runCheck(cmd.Context(), a, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.host, "host", defaultSmartHost, "smart host name or IP address")
+	f.StringVar(&o.host, flagSmartHost, defaultSmartHost, "smart host name or IP address")
 	f.StringVar(&o.ports, "ports", "25,587", "ports to probe side by side, separated by commas or spaces (at most 4)")
 	f.StringVar(&o.user, "user", "", "SMTP user name; enables the auth stage")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default: the OS keyring)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust besides the system roots")
-	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry, also sent as SNI (default: --host)")
+	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry, also sent as SNI (default: --smart-host)")
 	f.StringVar(&o.ehlo, "ehlo", "", "name to introduce ourselves with (default: this host's FQDN, else its address literal)")
 	f.DurationVar(&o.timeout, "timeout", checks.DefaultCheckTimeout, "budget for each port's whole probe")
 	f.BoolVar(&o.json, "json", false, "print one JSON document on stdout")
 	f.BoolVar(&o.insecure, "insecure-skip-verify", false, "continue past an untrusted or mismatched certificate (still reported); the password is then never sent")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "write the SMTP conversation to stderr (AUTH redacted)")
 	addAsFlag(f, &o.as)
+	addProfileFlag(f, &o.profile)
+	useVocabulary(cmd, hostAlias)
 	return cmd
+}
+
+// applyProfile starts from the wizard's answers: its smart host, the ports
+// it checked, CA file, certificate name and user. An Exchange Online
+// scenario is checked as Exchange Online sees the smart host.
+func (o *checkOptions) applyProfile(a *app, f *pflag.FlagSet) error {
+	ps, _, path, err := a.commandProfile(o.profile)
+	if err != nil || path == "" {
+		return err
+	}
+	fromProfile(f, flagSmartHost, &o.host, ps.Host)
+	if len(ps.Ports) > 0 && !f.Changed(flagPorts) {
+		o.ports = formatPortList(ps.Ports)
+	}
+	fromProfile(f, "ca-file", &o.caFile, ps.CAFile)
+	fromProfile(f, "tls-server-name", &o.tlsServerName, ps.TLSServerName)
+	if ps.HasScenario && ps.Scenario.Online && !f.Changed("as") {
+		o.as = string(checks.DialectExchangeOnline)
+		return nil // no login: Exchange Online's connector has none
+	}
+	fromProfile(f, "user", &o.user, ps.User)
+	return nil
+}
+
+func formatPortList(ports []int) string {
+	parts := make([]string, len(ports))
+	for i, p := range ports {
+		parts[i] = fmt.Sprint(p)
+	}
+	return strings.Join(parts, ",")
 }
 
 // validate turns bad flags into usage errors naming the flag (exit 64).
@@ -168,7 +205,7 @@ func (o checkOptions) validate() (ports []int, dialect checks.Dialect, err error
 
 func (o checkOptions) validateFlags() (ports []int, err error) {
 	if err := checks.ValidateHost(o.host); err != nil {
-		return nil, usageErrorf("--host: %v", err)
+		return nil, usageErrorf("--smart-host: %v", err)
 	}
 	if ports, err = checks.ParsePorts(o.ports); err != nil {
 		return nil, usageErrorf("--ports: %v", err)

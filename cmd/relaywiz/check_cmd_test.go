@@ -24,10 +24,11 @@ func TestCheckBadInputIsUsageError(t *testing.T) {
 		args []string
 		flag string
 	}{
-		{[]string{"--host", "bad host"}, "--host"},
-		{[]string{"--host", "smtp..example.com"}, "--host"},
-		{[]string{"--host", "smtp.zivver.com:587"}, "--host"},
-		{[]string{"--host", ""}, "--host"},
+		{[]string{"--smart-host", "bad host"}, "--smart-host"},
+		{[]string{"--smart-host", "smtp..example.com"}, "--smart-host"},
+		{[]string{"--smart-host", "smtp.zivver.com:587"}, "--smart-host"},
+		{[]string{"--smart-host", ""}, "--smart-host"},
+		{[]string{"--host", "bad host"}, "--smart-host"}, // the old name is read as the new one
 		{[]string{"--ports", "0"}, "--ports"},
 		{[]string{"--ports", "70000"}, "--ports"},
 		{[]string{"--ports", "25,smtp"}, "--ports"},

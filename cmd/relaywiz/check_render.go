@@ -43,17 +43,20 @@ func newCheckStyles(a *app) checkStyles {
 const hintWidth = 72
 
 func renderCheckReport(w io.Writer, st checkStyles, rep checks.Report, authNote, authHint string) {
+	// A hint that several ports share is printed once, under the first;
+	// the others point to it.
+	seen := map[string]int{}
 	for i, p := range rep.Ports {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		renderPort(w, st, rep.Host, p, authNote, authHint)
+		renderPort(w, st, rep.Host, p, authNote, authHint, seen)
 	}
 	fmt.Fprintln(w)
 	renderVerdict(w, st, rep)
 }
 
-func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, authNote, authHint string) {
+func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, authNote, authHint string, seen map[string]int) {
 	status := st.ok.Render("passed")
 	if f, failed := p.FailedStage(); failed {
 		status = st.fail.Render("failed at " + string(f.Name))
@@ -79,7 +82,13 @@ func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, a
 			if !s.OK {
 				style = st.fail
 			}
-			writeHint(w, style.Render("hint:"), termtext.EscapeLines(strings.TrimSpace(hint)))
+			key := string(s.Name) + "\x00" + hint
+			if first, dup := seen[key]; dup {
+				writeHint(w, style.Render("hint:"), fmt.Sprintf("the same as for port %d above.", first))
+			} else {
+				seen[key] = p.Port
+				writeHint(w, style.Render("hint:"), termtext.EscapeLines(strings.TrimSpace(hint)))
+			}
 		}
 		if s.ExchangeError != "" {
 			writeHint(w, st.fail.Render("Exchange will show:"), termtext.Escape(s.ExchangeError))
@@ -124,8 +133,12 @@ func renderVerdict(w io.Writer, st checkStyles, rep checks.Report) {
 			st.fail.Render("NOT OK:"), rep.ExitCode(), formatMs(rep.Ms))
 	default:
 		port, f, _ := rep.FirstFailure()
-		fmt.Fprintf(w, "%s port %d failed at %s (exit %d); %d of %d ports passed (%s).\n",
-			st.fail.Render("FAILED:"), port, f.Name, rep.ExitCode(), len(good), len(rep.Ports), formatMs(rep.Ms))
+		of := fmt.Sprintf("%d of %d ports passed", len(good), len(rep.Ports))
+		if len(rep.Ports) == 1 {
+			of = fmt.Sprintf("%d of 1 port passed", len(good))
+		}
+		fmt.Fprintf(w, "%s port %d failed at %s (exit %d); %s (%s).\n",
+			st.fail.Render("FAILED:"), port, f.Name, rep.ExitCode(), of, formatMs(rep.Ms))
 		if len(good) > 0 {
 			verb := "works"
 			if len(good) > 1 {
@@ -173,6 +186,19 @@ func writeHint(w io.Writer, label, text string) {
 		line += label + " "
 	}
 	width := lipgloss.Width(line)
+	// A command for copying (a line indented four spaces) is printed as
+	// it is, on its own line; only the prose around it is wrapped.
+	if prose, cmds, ok := strings.Cut(text, "\n    "); ok {
+		writeHint(w, label, prose)
+		for _, l := range strings.Split("    "+cmds, "\n") {
+			if strings.HasPrefix(l, "    ") {
+				fmt.Fprintln(w, indent+"      "+l)
+			} else if strings.TrimSpace(l) != "" {
+				writeHint(w, "     ", l) // aligned with the hint's continuation lines
+			}
+		}
+		return
+	}
 	for _, word := range strings.Fields(text) {
 		if width+len(word) > hintWidth+len(indent) && width > len(indent)+6 {
 			fmt.Fprintln(w, strings.TrimRight(line, " "))

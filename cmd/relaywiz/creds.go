@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"relaywiz/creds"
+	"relaywiz/files"
 )
 
 const credsLong = `Keep the smart host's SMTP password in the operating system's keyring, and
@@ -29,24 +31,24 @@ Exit status (each subcommand's --help has the details):
   1   status and test: no password stored
   3   status: keyring unavailable
   28  test: the login failed (other stage codes as in 'relaywiz check')
-  64  bad input (missing --host/--user, empty password, no terminal without
+  64  bad input (missing --smart-host/--user, empty password, no terminal without
       --password-stdin)
   69  set, delete and test: the keyring is unavailable`
 
 const credsExample = `  # store it (you are asked twice, nothing is echoed)
-  relaywiz creds set --host smtp.zivver.com --user relay@example.com
+  relaywiz creds set --smart-host smtp.zivver.com --user relay@example.com
 
   # store it from a password manager, no terminal needed
-  pass show zivver/smtp | relaywiz creds set --host smtp.zivver.com --user relay@example.com --password-stdin
+  pass show zivver/smtp | relaywiz creds set --smart-host smtp.zivver.com --user relay@example.com --password-stdin
 
   # is it there? (exit 0 stored, 1 not stored, 3 keyring unavailable)
-  relaywiz creds status --host smtp.zivver.com --user relay@example.com
+  relaywiz creds status --smart-host smtp.zivver.com --user relay@example.com
 
   # does the smart host accept it?
-  relaywiz creds test --host smtp.zivver.com --user relay@example.com
+  relaywiz creds test --smart-host smtp.zivver.com --user relay@example.com
 
   # remove it
-  relaywiz creds delete --host smtp.zivver.com --user relay@example.com`
+  relaywiz creds delete --smart-host smtp.zivver.com --user relay@example.com`
 
 func newCredsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
@@ -63,12 +65,27 @@ func newCredsCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// credsKey holds the --host/--user pair every creds subcommand takes.
-type credsKey struct{ host, user string }
+// credsKey holds the --smart-host/--user pair every creds subcommand
+// takes, and the profile they may come from.
+type credsKey struct{ host, user, profile string }
 
 func (k *credsKey) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&k.host, "host", "", "smart host name the password belongs to, e.g. smtp.zivver.com (required)")
-	cmd.Flags().StringVar(&k.user, "user", "", "SMTP user name at that smart host (required)")
+	cmd.Flags().StringVar(&k.host, flagSmartHost, "", "smart host name the password belongs to, e.g. smtp.zivver.com (required unless the profile has it)")
+	cmd.Flags().StringVar(&k.user, "user", "", "SMTP user name at that smart host (required unless the profile has it)")
+	addProfileFlag(cmd.Flags(), &k.profile)
+	useVocabulary(cmd, hostAlias)
+}
+
+// fromProfile fills the smart host and user the command line left open
+// from the wizard's profile.
+func (k *credsKey) fromProfile(a *app, f *pflag.FlagSet) (files.Settings, error) {
+	ps, _, path, err := a.commandProfile(k.profile)
+	if err != nil || path == "" {
+		return files.Settings{}, err
+	}
+	fromProfile(f, flagSmartHost, &k.host, ps.Host)
+	fromProfile(f, "user", &k.user, ps.User)
+	return ps, nil
 }
 
 func (k *credsKey) validate() error { return credsKeyError(k.host, k.user) }

@@ -34,7 +34,7 @@ type credsTestOptions struct {
 func newCredsTestCmd(a *app) *cobra.Command {
 	var o credsTestOptions
 	cmd := &cobra.Command{
-		Use:   "test --host HOST --user USER [--port 587]",
+		Use:   "test --smart-host HOST --user USER [--port 587]",
 		Short: "Check that the smart host accepts the stored password (SMTP AUTH)",
 		Long: `Connect to the smart host, require STARTTLS with a verified certificate, and
 authenticate as USER with the password stored in the OS keyring (or, with
@@ -55,12 +55,26 @@ Exit status:
   22  EHLO refused                   29  STARTTLS/TLS/certificate problem
   28  authentication failed (wrong user name or password, 535) or unavailable (454, no mechanism)
   64  bad input                      69  the keyring is unavailable`,
-		Example: `  relaywiz creds test --host smtp.zivver.com --user relay@example.com
-  relaywiz creds test --host smtp.zivver.com --user relay@example.com --port 25 --verbose
+		Example: `  relaywiz creds test --smart-host smtp.zivver.com --user relay@example.com
+  relaywiz creds test --smart-host smtp.zivver.com --user relay@example.com --port 25 --verbose
   # a host reached by IP address, with a private CA
-  relaywiz creds test --host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem --user relay@example.com`,
+  relaywiz creds test --smart-host 192.0.2.25 --tls-server-name smtp.example.com --ca-file ca.pem --user relay@example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ps, err := o.key.fromProfile(a, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			fromProfile(cmd.Flags(), "ca-file", &o.caFile, ps.CAFile)
+			fromProfile(cmd.Flags(), "tls-server-name", &o.tlsServerName, ps.TLSServerName)
+			if !cmd.Flags().Changed(flagPort) {
+				switch {
+				case ps.ConnectorPort != 0:
+					o.port = ps.ConnectorPort
+				case len(ps.Ports) > 0:
+					o.port = ps.Ports[len(ps.Ports)-1]
+				}
+			}
 			return runCredsTest(cmd.Context(), a, o)
 		},
 	}
@@ -68,7 +82,7 @@ Exit status:
 	f := cmd.Flags()
 	f.IntVar(&o.port, "port", 587, "smart-host port to authenticate on (587 submission, or 25)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust (besides the system roots)")
-	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry (default: --host); needed when --host is an IP address")
+	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry (default: --smart-host); needed when --smart-host is an IP address")
 	f.BoolVar(&o.fromStdin, "password-stdin", false, "use the first line of stdin as the password instead of the keyring")
 	f.DurationVar(&o.timeout, "timeout", checks.DefaultDialTimeout, "give up if the session is not authenticated within this time")
 	f.BoolVar(&o.verbose, "verbose", false, "show the SMTP conversation (AUTH redacted)")
@@ -82,7 +96,7 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		return err
 	}
 	if err := checks.ValidateHost(o.key.host); err != nil {
-		return usageErrorf("--host: %v", err)
+		return usageErrorf("--smart-host: %v", err)
 	}
 	if err := checks.ValidatePort(o.port); err != nil {
 		return usageErrorf("--port: %v", err)
@@ -110,7 +124,7 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 			fmt.Fprintf(a.stderr, "relaywiz: cannot test: %v\n%s\n", pm.Cause, pm.Hint())
 			return withExit(exitUnavailable, nil)
 		}
-		fmt.Fprintf(a.stderr, "relaywiz: cannot test: no password stored for %s on %s.\nStore it with: relaywiz creds set --host %s --user %s\n(or pass it for this run with --password-stdin)\n",
+		fmt.Fprintf(a.stderr, "relaywiz: cannot test: no password stored for %s on %s.\nStore it with: relaywiz creds set --smart-host %s --user %s\n(or pass it for this run with --password-stdin)\n",
 			o.key.user, o.key.host, o.key.host, o.key.user)
 		return withExit(exitFailure, nil)
 	}
@@ -134,6 +148,8 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 	if o.verbose {
 		dial.Transcript = func(l checks.TranscriptLine) { fmt.Fprintln(a.stdout, l.String()) }
 	}
+	// the same marks and layout as check's stage list
+	st := newCheckStyles(a)
 	conn, err := checks.Dial(ctx, dial)
 	creds.Zero(secret)
 	if err != nil {
@@ -144,13 +160,13 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 		if !errors.As(err, &se) {
 			return err
 		}
-		// The error and hint quote the server: escaped.
-		fmt.Fprintf(a.stdout, "FAILED  %s:%d %s did not pass: %s\n", o.key.host, o.port, se.Stage, termtext.Escape(fmt.Sprint(se.Err)))
+		fmt.Fprintf(a.stdout, "%s %s:%d %s did not pass: %s\n", st.fail.Render("✗"), o.key.host, o.port, se.Stage, termtext.Escape(checks.ReplyText(se.Err)))
 		if se.Hint != "" {
-			fmt.Fprintf(a.stdout, "        %s\n", termtext.Escape(se.Hint))
+			writeHint(a.stdout, st.fail.Render("hint:"), termtext.EscapeLines(se.Hint))
 		}
 		if ex := checks.PredictExchangeError(err); ex != "" {
-			fmt.Fprintf(a.stdout, "        Exchange will show: %s\n", ex)
+			// one line: it is what to search the queue's LastError for
+			fmt.Fprintf(a.stdout, "    %s %s\n", st.fail.Render("Exchange will show:"), termtext.Escape(ex))
 		}
 		return withExit(se.Stage.ExitCode(), nil)
 	}
@@ -160,11 +176,11 @@ func runCredsTest(ctx context.Context, a *app, o credsTestOptions) error {
 	if res.Auth != checks.AuthOK {
 		// Dial returns a session only after AUTH succeeded when credentials
 		// were given; anything else is a contract break worth saying aloud.
-		fmt.Fprintf(a.stdout, "FAILED  %s:%d: AUTH was not performed (%s)\n", o.key.host, o.port, res.Auth)
+		fmt.Fprintf(a.stdout, "%s %s:%d: AUTH was not performed (%s)\n", st.fail.Render("✗"), o.key.host, o.port, res.Auth)
 		return withExit(checks.StageAuth.ExitCode(), nil)
 	}
-	fmt.Fprintf(a.stdout, "OK      %s:%d accepted %s (AUTH %s over %s).\n", o.key.host, o.port, o.key.user, res.AuthMechanism, describeCredsTLS(res.TLS))
-	fmt.Fprintf(a.stdout, "        Password from %s.\n", describePasswordSource(source, o.key))
+	fmt.Fprintf(a.stdout, "%s %s:%d accepted %s (AUTH %s over %s).\n", st.ok.Render("✓"), o.key.host, o.port, o.key.user, res.AuthMechanism, describeCredsTLS(res.TLS))
+	fmt.Fprintf(a.stdout, "  Password from %s.\n", describePasswordSource(source, o.key))
 	return nil
 }
 

@@ -33,7 +33,7 @@ func TestCredsIntegrationAuthTestRealMTA(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", code, out, errb)
 			}
 			all := out.String() + errb.String()
-			for _, want := range []string{"STARTTLS", "235", "<redacted>", "OK      " + mta.Host + ":" + strconv.Itoa(port), "certificate verified"} {
+			for _, want := range []string{"STARTTLS", "235", "<redacted>", "✓ " + mta.Host + ":" + strconv.Itoa(port), "certificate verified"} {
 				if !strings.Contains(all, want) {
 					t.Errorf("output lacks %q:\n%s", want, all)
 				}
@@ -52,7 +52,7 @@ func TestCredsIntegrationAuthTestRealMTA(t *testing.T) {
 		if code != 28 {
 			t.Fatalf("exit %d, want 28 (auth)\n%s", code, out)
 		}
-		if !strings.Contains(out.String(), "535") || strings.Contains(out.String(), "not-"+mta.Password) {
+		if !strings.Contains(out.String(), "535 5.7.8") || strings.Contains(out.String(), "not-"+mta.Password) {
 			t.Errorf("want the 535 and its hint, without the password:\n%s", out)
 		}
 		if !strings.Contains(out.String(), `Exchange will show: 451 4.4.0 Primary target IP address responded with: "535 `) {

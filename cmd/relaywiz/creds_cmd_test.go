@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ var errLockedForTest = &creds.UnavailableError{
 func TestCredsSetStatusDeleteLifecycle(t *testing.T) {
 	store := creds.NewMemory()
 	const secret = "Lifecycle-Pw-9f2c"
-	key := []string{"--host", "smtp.example.test", "--user", "relay@example.test"}
+	key := []string{"--smart-host", "smtp.example.test", "--user", "relay@example.test"}
 
 	a, out, errb := credsTestApp(secret+"\r\n", store)
 	if code := run(context.Background(), a, append([]string{"creds", "set", "--password-stdin"}, key...)); code != 0 {
@@ -75,7 +76,7 @@ func TestCredsSetStatusDeleteLifecycle(t *testing.T) {
 	if code := run(context.Background(), a, append([]string{"creds", "delete"}, key...)); code != 0 || !strings.HasPrefix(out.String(), "Deleted") {
 		t.Fatalf("delete: exit %d %q", code, out)
 	}
-	if code, msg := statusCode(); code != exitCredsNotStored || !strings.Contains(msg, "relaywiz creds set --host smtp.example.test --user relay@example.test") {
+	if code, msg := statusCode(); code != exitCredsNotStored || !strings.Contains(msg, "relaywiz creds set --smart-host smtp.example.test --user relay@example.test") {
 		t.Fatalf("status after delete: exit %d %q", code, msg)
 	}
 	a, out, _ = credsTestApp("", store)
@@ -90,13 +91,13 @@ func TestCredsBadInputIsUsageError(t *testing.T) {
 		args        []string
 		want        string // the field the message must name
 	}{
-		{"no host", "", []string{"creds", "status", "--user", "u"}, "--host"},
-		{"no user", "", []string{"creds", "delete", "--host", "h.test"}, "--user"},
-		{"host with port", "", []string{"creds", "status", "--host", "h.test:587", "--user", "u"}, "--host"},
-		{"empty password", "\n", []string{"creds", "set", "--host", "h.test", "--user", "u", "--password-stdin"}, "--password-stdin"},
-		{"empty stdin", "", []string{"creds", "set", "--host", "h.test", "--user", "u", "--password-stdin"}, "--password-stdin"},
-		{"no terminal to prompt on", "pw\n", []string{"creds", "set", "--host", "h.test", "--user", "u"}, "--password-stdin"},
-		{"password as argument", "", []string{"creds", "set", "--host", "h.test", "--user", "u", "--password", "x"}, "--password"},
+		{"no host", "", []string{"creds", "status", "--user", "u"}, "--smart-host"},
+		{"no user", "", []string{"creds", "delete", "--smart-host", "h.test"}, "--user"},
+		{"host with port", "", []string{"creds", "status", "--smart-host", "h.test:587", "--user", "u"}, "--smart-host"},
+		{"empty password", "\n", []string{"creds", "set", "--smart-host", "h.test", "--user", "u", "--password-stdin"}, "--password-stdin"},
+		{"empty stdin", "", []string{"creds", "set", "--smart-host", "h.test", "--user", "u", "--password-stdin"}, "--password-stdin"},
+		{"no terminal to prompt on", "pw\n", []string{"creds", "set", "--smart-host", "h.test", "--user", "u"}, "--password-stdin"},
+		{"password as argument", "", []string{"creds", "set", "--smart-host", "h.test", "--user", "u", "--password", "x"}, "--password"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -117,7 +118,7 @@ func TestCredsBadInputIsUsageError(t *testing.T) {
 }
 
 func TestCredsKeyringUnavailableIsExplained(t *testing.T) {
-	key := []string{"--host", "h.test", "--user", "u"}
+	key := []string{"--smart-host", "h.test", "--user", "u"}
 	cases := []struct {
 		args  []string
 		stdin string
@@ -144,7 +145,7 @@ func TestCredsKeyringUnavailableIsExplained(t *testing.T) {
 func TestCredsSetTooLargeIsBadInput(t *testing.T) {
 	tooBig := &creds.UnavailableError{Op: "store", Reason: creds.ReasonTooLarge, Detail: "too long", Hint: "shorter"}
 	a, _, errb := credsTestApp("pw\n", failingStore{tooBig})
-	if code := run(context.Background(), a, []string{"creds", "set", "--host", "h.test", "--user", "u", "--password-stdin"}); code != exitUsage {
+	if code := run(context.Background(), a, []string{"creds", "set", "--smart-host", "h.test", "--user", "u", "--password-stdin"}); code != exitUsage {
 		t.Fatalf("exit %d, want %d; %q", code, exitUsage, errb)
 	}
 }
@@ -153,7 +154,7 @@ func TestCredsInterruptedStatusIsNotUnavailable(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a, _, _ := credsTestApp("", creds.NewMemory())
-	if code := run(ctx, a, []string{"creds", "status", "--host", "h.test", "--user", "u"}); code != exitInterrupted {
+	if code := run(ctx, a, []string{"creds", "status", "--smart-host", "h.test", "--user", "u"}); code != exitInterrupted {
 		t.Fatalf("exit %d, want %d", code, exitInterrupted)
 	}
 }
@@ -163,7 +164,7 @@ func TestCredsHelpTeachesExitCodes(t *testing.T) {
 	if code := run(context.Background(), a, []string{"creds", "status", "--help"}); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"0   stored", "1   not stored", "3   keyring unavailable", "relaywiz creds status --host"} {
+	for _, want := range []string{"0   stored", "1   not stored", "3   keyring unavailable", "relaywiz creds status --smart-host"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status --help lacks %q", want)
 		}
@@ -203,7 +204,7 @@ func TestCredsPasswordHelper(t *testing.T) {
 		if !errors.As(err, &pm) || pm.KeyringUnavailable() || !errors.Is(err, creds.ErrNotFound) {
 			t.Fatalf("got %v", err)
 		}
-		if !strings.Contains(pm.Note(), "AUTH skipped") || !strings.Contains(pm.Note(), "relaywiz creds set --host h.test --user nobody") {
+		if !strings.Contains(pm.Note(), "AUTH skipped") || !strings.Contains(pm.Note(), "relaywiz creds set --smart-host h.test --user nobody") {
 			t.Errorf("note does not say what to do: %q", pm.Note())
 		}
 	})
@@ -226,7 +227,7 @@ func TestCredsPasswordHelper(t *testing.T) {
 			}
 		}
 		a, _, _ := credsTestApp("", store)
-		if _, _, err := a.password(ctx, "", "u", false); exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), "--host") {
+		if _, _, err := a.password(ctx, "", "u", false); exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), "--smart-host") {
 			t.Errorf("empty host: %v", err)
 		}
 	})
@@ -240,9 +241,9 @@ func TestCredsPasswordHelper(t *testing.T) {
 }
 
 func TestCredsTestWithoutPasswordOrKeyring(t *testing.T) {
-	args := []string{"creds", "test", "--host", "127.0.0.2", "--user", "u"}
+	args := []string{"creds", "test", "--smart-host", "127.0.0.2", "--user", "u"}
 	a, _, errb := credsTestApp("", creds.NewMemory())
-	if code := run(context.Background(), a, args); code != exitFailure || !strings.Contains(errb.String(), "relaywiz creds set --host 127.0.0.2 --user u") {
+	if code := run(context.Background(), a, args); code != exitFailure || !strings.Contains(errb.String(), "relaywiz creds set --smart-host 127.0.0.2 --user u") {
 		t.Fatalf("not stored: exit %d %q", code, errb)
 	}
 	a, _, errb = credsTestApp("", failingStore{errLockedForTest})
@@ -257,11 +258,11 @@ func TestCredsTestBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--host", "127.0.0.2", "--port", "0"}, "--port"},
-		{[]string{"--host", "127.0.0.2", "--port", "70000"}, "--port"},
-		{[]string{"--host", "127.0.0.2", "--ca-file", "/nonexistent/ca.pem"}, "--ca-file"},
-		{[]string{"--host", "bad_host!"}, "--host"},
-		{[]string{"--host", "127.0.0.2", "--timeout", "0s"}, "--timeout"},
+		{[]string{"--smart-host", "127.0.0.2", "--port", "0"}, "--port"},
+		{[]string{"--smart-host", "127.0.0.2", "--port", "70000"}, "--port"},
+		{[]string{"--smart-host", "127.0.0.2", "--ca-file", "/nonexistent/ca.pem"}, "--ca-file"},
+		{[]string{"--smart-host", "bad_host!"}, "--smart-host"},
+		{[]string{"--smart-host", "127.0.0.2", "--timeout", "0s"}, "--timeout"},
 	} {
 		a, _, errb := credsTestApp("", creds.NewMemory())
 		if code := run(context.Background(), a, append(base, c.args...)); code != exitUsage || !strings.Contains(errb.String(), c.want) {
@@ -274,12 +275,84 @@ func TestCredsTestBadInput(t *testing.T) {
 // blame a flag that was not given, and must name the one to use.
 func TestCredsSetWithoutTerminalPointsToPasswordStdin(t *testing.T) {
 	a, _, errb := credsTestApp("", creds.NewMemory())
-	code := run(context.Background(), a, []string{"creds", "set", "--host", "smtp.example.test", "--user", "relay@example.test"})
+	code := run(context.Background(), a, []string{"creds", "set", "--smart-host", "smtp.example.test", "--user", "relay@example.test"})
 	msg := errb.String()
 	if code != exitUsage {
 		t.Fatalf("exit %d, want %d; %q", code, exitUsage, msg)
 	}
 	if strings.Contains(msg, "--password-stdin:") || !strings.Contains(msg, "no terminal") || !strings.Contains(msg, "pass it with --password-stdin") {
 		t.Errorf("message %q: want it to say there is no terminal and to pass the password with --password-stdin", msg)
+	}
+}
+
+// On a terminal an unusable keyring is reported before the password is
+// asked for, not after it was typed twice.
+func TestCredsSetOnTerminalChecksKeyringFirst(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	saved := readHidden
+	defer func() { readHidden = saved }()
+	asked := 0
+	readHidden = func(*os.File) ([]byte, error) { asked++; return []byte("pw"), nil }
+	a, _, errb := credsTestApp("", failingStore{errLockedForTest})
+	a.stdin, a.stdinTTY = r, true
+	if code := run(context.Background(), a, []string{"creds", "set", "--smart-host", "h.test", "--user", "u"}); code != exitUnavailable {
+		t.Fatalf("exit %d, want %d: %s", code, exitUnavailable, errb)
+	}
+	if asked != 0 || strings.Contains(errb.String(), "Password for") {
+		t.Errorf("asked for the password %d times before saying the keyring is unavailable: %q", asked, errb)
+	}
+}
+
+// After storing on a terminal, creds set offers the login test; "n" skips it.
+func TestCredsSetOnTerminalOffersTheTest(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	saved := readHidden
+	defer func() { readHidden = saved }()
+	readHidden = func(*os.File) ([]byte, error) { return []byte("pw"), nil }
+	store := creds.NewMemory()
+	a, out, errb := credsTestApp("", store)
+	a.stdin, a.stdinTTY = r, true
+	if _, err := w.WriteString("n\n"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if code := run(context.Background(), a, []string{"creds", "set", "--smart-host", "h.test", "--user", "u"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.Contains(errb.String(), "Test the login on h.test port 587 now? [Y/n]") {
+		t.Errorf("no test offered: %q", errb)
+	}
+	if !strings.Contains(out.String(), "Stored the password") || strings.Contains(out.String(), "accepted") {
+		t.Errorf("stdout %q", out)
+	}
+	if st := store.Status(context.Background(), "h.test", "u"); st.State != creds.Stored {
+		t.Errorf("not stored: %v", st.State)
+	}
+}
+
+// --host, the name before the shared vocabulary, is still read as
+// --smart-host, and does not show in the help.
+func TestCredsOldHostFlagStillWorks(t *testing.T) {
+	store := creds.NewMemory()
+	a, _, errb := credsTestApp("pw\n", store)
+	if code := run(context.Background(), a, []string{"creds", "set", "--host", "h.test", "--user", "u", "--password-stdin"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if st := store.Status(context.Background(), "h.test", "u"); st.State != creds.Stored {
+		t.Fatalf("not stored under h.test: %v", st.State)
+	}
+	a, out, _ := credsTestApp("", store)
+	run(context.Background(), a, []string{"creds", "set", "--help"})
+	if strings.Contains(out.String(), "--host") || !strings.Contains(out.String(), "--smart-host") {
+		t.Errorf("help:\n%s", out)
 	}
 }

@@ -12,7 +12,7 @@ import (
 func newCredsDeleteCmd(a *app) *cobra.Command {
 	var key credsKey
 	cmd := &cobra.Command{
-		Use:   "delete --host HOST --user USER",
+		Use:   "delete --smart-host HOST --user USER",
 		Short: "Remove a stored password from the OS keyring",
 		Long: `Remove the password for USER at HOST from the OS keyring. Deleting an entry
 that is not there is not an error: the message says so and the exit status is 0,
@@ -26,9 +26,12 @@ The same entry can be removed with the OS's own tools:
            and remove it with 'cmdkey /delete:TARGET')
 
 Exit status: 0 deleted or not there; 64 bad input; 69 the keyring is unavailable.`,
-		Example: `  relaywiz creds delete --host smtp.zivver.com --user relay@example.com`,
+		Example: `  relaywiz creds delete --smart-host smtp.zivver.com --user relay@example.com`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := key.fromProfile(a, cmd.Flags()); err != nil {
+				return err
+			}
 			if err := key.validate(); err != nil {
 				return err
 			}

@@ -19,7 +19,7 @@ const (
 func newCredsStatusCmd(a *app) *cobra.Command {
 	var key credsKey
 	cmd := &cobra.Command{
-		Use:   "status --host HOST --user USER",
+		Use:   "status --smart-host HOST --user USER",
 		Short: "Tell whether a password is stored for a smart host (never shows it)",
 		Long: `Tell whether the OS keyring holds a password for USER at HOST. The password
 itself is never shown.
@@ -28,11 +28,14 @@ Exit status:
   0   stored
   1   not stored (the keyring works but has no entry)
   3   keyring unavailable (the message says why and what to do)
-  64  bad input (a missing or malformed --host/--user)`,
-		Example: `  relaywiz creds status --host smtp.zivver.com --user relay@example.com
-  relaywiz creds status --host smtp.zivver.com --user relay@example.com || relaywiz creds set --host smtp.zivver.com --user relay@example.com`,
+  64  bad input (a missing or malformed --smart-host/--user)`,
+		Example: `  relaywiz creds status --smart-host smtp.zivver.com --user relay@example.com
+  relaywiz creds status --smart-host smtp.zivver.com --user relay@example.com || relaywiz creds set --smart-host smtp.zivver.com --user relay@example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := key.fromProfile(a, cmd.Flags()); err != nil {
+				return err
+			}
 			if err := key.validate(); err != nil {
 				return err
 			}
@@ -42,7 +45,7 @@ Exit status:
 				fmt.Fprintf(a.stdout, "stored: a password for %s on %s is in %s\n", key.user, key.host, creds.Location(key.host, key.user))
 				return nil
 			case creds.NotStored:
-				fmt.Fprintf(a.stdout, "not stored: no password for %s on %s. Store one with: relaywiz creds set --host %s --user %s\n",
+				fmt.Fprintf(a.stdout, "not stored: no password for %s on %s. Store one with: relaywiz creds set --smart-host %s --user %s\n",
 					key.user, key.host, key.host, key.user)
 				return withExit(exitCredsNotStored, nil)
 			default:

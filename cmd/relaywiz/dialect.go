@@ -85,7 +85,7 @@ func (a *app) askPassword(host, user string, pm *passwordMissingError) (secret [
 	if pm.KeyringUnavailable() {
 		fmt.Fprintf(a.stderr, "The OS keyring cannot be used (%v).\n", pm.Cause)
 	} else {
-		fmt.Fprintf(a.stderr, "No password stored for %s on %s (store it with 'relaywiz creds set --host %s --user %s' to skip this question).\n", user, host, host, user)
+		fmt.Fprintf(a.stderr, "No password stored for %s on %s (store it with 'relaywiz creds set --smart-host %s --user %s' to skip this question).\n", user, host, host, user)
 	}
 	fmt.Fprintf(a.stderr, "Password for %s on %s (not echoed): ", user, host)
 	secret, err = readHidden(f)

@@ -23,7 +23,6 @@ import (
 
 	"relaywiz/checks"
 	"relaywiz/creds"
-	"relaywiz/files"
 	"relaywiz/relay"
 	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
@@ -73,7 +72,7 @@ test recipient. Flags given on the command line win over the profile.
 
 What it does, in order:
   1. probes the configured port (--port) like 'relaywiz check', plus the usual
-     alternatives (--alt-ports, default 587 and 25) so a wrong port is told
+     alternatives (--ports, default 587 and 25) so a wrong port is told
      apart from a blocked network
   2. takes the password from the OS keyring ('relaywiz creds set') or
      --password-stdin and tests it with AUTH LOGIN/PLAIN after STARTTLS
@@ -102,21 +101,21 @@ const doctorExample = `  # after the wizard: everything from the saved profile, 
   relaywiz doctor --send
 
   # without a profile (password from the keyring)
-  relaywiz doctor --host smtp.zivver.com --port 587 --user relay@example.com
+  relaywiz doctor --smart-host smtp.zivver.com --port 587 --user relay@example.com
 
   # Online custom relay: also check SPF and the placeholder domain
-  relaywiz doctor --host smtp.zivver.com --user relay@example.com \
+  relaywiz doctor --smart-host smtp.zivver.com --user relay@example.com \
     --sender-domain example.com --spf-include spf.protection.outlook.com \
     --placeholder-domain relay-placeholder.example.com
 
   # full round trip: send with the PAMS header, then paste the received headers
-  relaywiz doctor --host smtp.zivver.com --user relay@example.com \
+  relaywiz doctor --smart-host smtp.zivver.com --user relay@example.com \
     --send-to someone@example.org --trigger pams`
 
 func newDoctorCmd(a *app) *cobra.Command {
 	var o doctorOptions
 	cmd := &cobra.Command{
-		Use:     "doctor --host HOST [--port 587] [--user USER] [flags]",
+		Use:     "doctor [--smart-host HOST] [--port 587] [--ports LIST] [--user USER] [--profile FILE] [flags]",
 		Short:   "Diagnose the whole route and list findings, most likely cause first",
 		Long:    doctorLong + dialectNote,
 		Example: doctorExample,
@@ -127,15 +126,15 @@ func newDoctorCmd(a *app) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.profile, "profile", "", "the wizard's saved profile (default: the user's profile.json when it exists; flags override it)")
+	addProfileFlag(f, &o.profile)
 	f.BoolVar(&o.send, "send", false, "send a test message to the profile's test recipient (like --send-to)")
-	f.StringVar(&o.host, "host", defaultSmartHost, "the smart host name (or IP with --tls-server-name)")
+	f.StringVar(&o.host, flagSmartHost, defaultSmartHost, "the smart host name (or IP with --tls-server-name)")
 	f.IntVar(&o.port, "port", 587, "the port Exchange's send connector uses")
-	f.StringVar(&o.altPorts, "alt-ports", "587,25", "other ports to probe (commas or spaces, at most 4), to tell a wrong port from a blocked network (\"\": none)")
+	f.StringVar(&o.altPorts, flagPorts, "587,25", "other ports to probe (commas or spaces, at most 4), to tell a wrong port from a blocked network (\"\": none)")
 	f.StringVar(&o.user, "user", "", "SMTP user name for AUTH (no AUTH test without it)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin instead of the keyring")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust")
-	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry (default: --host)")
+	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry (default: --smart-host)")
 	f.DurationVar(&o.timeout, "timeout", checks.DefaultCheckTimeout, "per port probe timeout")
 	f.StringVar(&o.senderDomain, "sender-domain", "", "your mail domain: check its SPF record")
 	f.StringArrayVar(&o.spfIncludes, "spf-include", nil, "name the sender domain's SPF must reach (repeatable), e.g. spf.protection.outlook.com")
@@ -150,12 +149,13 @@ func newDoctorCmd(a *app) *cobra.Command {
 	f.BoolVar(&o.json, "json", false, "print one JSON document instead of the report")
 	addAsFlag(f, &o.as)
 	f.StringVar(&o.ehlo, "ehlo", "", "the connector's FQDN, given in EHLO (default: this host's FQDN, else its address literal)")
+	useVocabulary(cmd, map[string]string{"host": flagSmartHost, "alt-ports": flagPorts})
 	return cmd
 }
 
 func (o *doctorOptions) validate() error {
 	if err := checks.ValidateHost(o.host); err != nil {
-		return usageErrorf("--host: %v", err)
+		return usageErrorf("--smart-host: %v", err)
 	}
 	if err := checks.ValidatePort(o.port); err != nil {
 		return usageErrorf("--port: %v", err)
@@ -210,29 +210,17 @@ func (o *doctorOptions) validate() error {
 // applyProfile fills the options the command line left open from the
 // wizard's profile: --profile, else the default profile when it exists.
 // It returns the path used ("" when none).
-func (o *doctorOptions) applyProfile() (string, error) {
-	path := o.profile
-	if path == "" {
-		def, err := files.DefaultProfilePath()
-		if err != nil {
-			return "", nil
-		}
-		if _, err := os.Stat(def); err != nil {
-			return "", nil // no saved profile: flags only
-		}
-		path = def
+func (o *doctorOptions) applyProfile(a *app) (string, error) {
+	ps, _, path, err := a.commandProfile(o.profile)
+	if err != nil || path == "" {
+		return "", err
 	}
-	p, err := files.LoadProfile(path)
-	if err != nil {
-		return "", usageErrorf("--profile: %v", err)
-	}
-	ps := p.Settings()
 	set := func(flag string, dst *string, v string) {
 		if !o.changed(flag) && v != "" {
 			*dst = v
 		}
 	}
-	set("host", &o.host, ps.Host)
+	set(flagSmartHost, &o.host, ps.Host)
 	set("ca-file", &o.caFile, ps.CAFile)
 	set("tls-server-name", &o.tlsServerName, ps.TLSServerName)
 	set("user", &o.user, ps.User)
@@ -247,7 +235,7 @@ func (o *doctorOptions) applyProfile() (string, error) {
 			o.port = ps.Ports[0]
 		}
 	}
-	if !o.changed("alt-ports") && len(ps.Ports) > 0 {
+	if !o.changed(flagPorts) && len(ps.Ports) > 0 {
 		o.altPorts = withProfilePorts(o.altPorts, slices.DeleteFunc(slices.Clone(ps.Ports), func(p int) bool { return p == o.port }))
 	}
 	if ps.HasScenario && ps.Scenario.Online && !o.changed("as") {
@@ -279,7 +267,7 @@ func (o *doctorOptions) applyProfile() (string, error) {
 	return path, nil
 }
 
-// parseAltPorts reads --alt-ports with check's list syntax; "" means
+// parseAltPorts reads --ports with check's list syntax; "" means
 // none.
 func (o doctorOptions) parseAltPorts() ([]int, error) {
 	if strings.TrimSpace(o.altPorts) == "" {
@@ -287,7 +275,7 @@ func (o doctorOptions) parseAltPorts() ([]int, error) {
 	}
 	ports, err := checks.ParsePorts(o.altPorts)
 	if err != nil {
-		return nil, usageErrorf("--alt-ports: %v", err)
+		return nil, usageErrorf("--ports: %v", err)
 	}
 	return ports, nil
 }
@@ -316,16 +304,14 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 	if o.changed == nil {
 		o.changed = func(string) bool { return false }
 	}
-	profilePath, err := o.applyProfile()
+	profilePath, err := o.applyProfile(a)
 	if err != nil {
 		return err
 	}
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if profilePath != "" && !o.json {
-		fmt.Fprintf(a.stderr, "using profile %s\n", termtext.Escape(profilePath))
-	}
+	_ = profilePath // commandProfile said which one on stderr
 	pw, err := doctorPassword(ctx, a, o)
 	if err != nil {
 		return err
@@ -470,10 +456,10 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 		}
 		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, st.mark(f.Severity)), "      ", title)
 		if f.Detail != "" {
-			wrapIndented(w, "      ", "      ", f.Detail)
+			writeProse(w, "      ", "      ", f.Detail)
 		}
 		if f.Fix != "" {
-			wrapIndented(w, "      "+st.bold.Render("fix:")+" ", "           ", f.Fix)
+			writeProse(w, "      "+st.bold.Render("fix:")+" ", "           ", f.Fix)
 		}
 	}
 }

@@ -112,9 +112,11 @@ func TestDoctorBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--host", "bad host"}, "--host"},
+		{[]string{"--smart-host", "bad host"}, "--smart-host"},
+		{[]string{"--host", "bad host"}, "--smart-host"}, // the old name still works
 		{[]string{"--port", "0"}, "--port"},
-		{[]string{"--alt-ports", "70000"}, "--alt-ports"},
+		{[]string{"--ports", "70000"}, "--ports"},
+		{[]string{"--alt-ports", "70000"}, "--ports"},
 		{[]string{"--ca-file", "/nonexistent.pem"}, "--ca-file"},
 		{[]string{"--trigger", "pams"}, "--send-to"},
 		{[]string{"--send-to", "a@example.org", "--trigger", "bogus"}, "--trigger"},
@@ -167,6 +169,7 @@ func TestDoctorUsesProfile(t *testing.T) {
 		{"doctor", "--json", "--alt-ports", "", "--headers", label, "--profile", path}, // explicit
 	} {
 		a, out, errb := troubleTestApp(strings.NewReader(fakePass+"\n"), nil)
+		a.defaultProfile = files.DefaultProfilePath // under the test's config dir
 		code := run(context.Background(), a, append(args, "--password-stdin", "--provider-host", "127.0.0.1"))
 		var doc doctorJSON
 		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
@@ -205,7 +208,8 @@ func TestDoctorAltPortsSameSyntaxAsCheck(t *testing.T) {
 		t.Fatalf("exit %d findings %+v %s", code, doc.Findings, errs)
 	}
 	code, _, errs = runDoctorJSON(t, "", "--alt-ports", "25,smtp")
-	if code != exitUsage || !strings.Contains(errs, "--alt-ports") || !strings.Contains(errs, `"smtp"`) {
+	// --alt-ports is the old name of --ports: the message names the new one
+	if code != exitUsage || !strings.Contains(errs, "--ports") || !strings.Contains(errs, `"smtp"`) {
 		t.Fatalf("exit %d stderr %q", code, errs)
 	}
 }

@@ -122,3 +122,38 @@ func TestExplainColour(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainWrappedReplyInnermostFirst(t *testing.T) {
+	line := `451 4.4.0 Primary target IP address responded with: "451 5.7.3 STARTTLS is required to send mail."`
+	a, out, errb := troubleTestApp(nil, nil)
+	if code := run(context.Background(), a, []string{"explain", line}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	got := out.String()
+	inner := strings.Index(got, "Innermost reply (the real reason): 451 5.7.3 STARTTLS")
+	wrap := strings.Index(got, "Wrapped by: 451 4.4.0 Primary target")
+	if inner < 0 || wrap < 0 || inner > wrap {
+		t.Fatalf("want the inner reply first, then the wrapper:\n%s", got)
+	}
+	if !strings.Contains(got[inner:wrap], "TlsCertificateName") || !strings.Contains(got[wrap:], "Retry-Queue") {
+		t.Errorf("each layer needs its own explanation:\n%s", got)
+	}
+
+	a, out, _ = troubleTestApp(nil, nil)
+	if code := run(context.Background(), a, []string{"explain", "--json", line}); code != exitOK {
+		t.Fatalf("json exit %d", code)
+	}
+	var doc struct {
+		Enhanced string `json:"enhanced"`
+		Layers   []struct {
+			Text     string `json:"text"`
+			Enhanced string `json:"enhanced"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Enhanced != "5.7.3" || len(doc.Layers) != 2 || doc.Layers[1].Enhanced != "4.4.0" {
+		t.Errorf("json: %+v", doc)
+	}
+}

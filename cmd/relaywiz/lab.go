@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -37,7 +38,7 @@ const labExample = `  # terminal 1
   relaywiz lab
 
   # terminal 2 (you are asked for the password the lab printed)
-  relaywiz send --upstream 127.0.0.1:2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem \
+  relaywiz send --smart-host 127.0.0.1 --port 2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem \
     --user relaywiz --to you@example.com
   ls relaywiz-lab/*.eml
 
@@ -95,7 +96,8 @@ func runLab(ctx context.Context, a *app, o labCmdOptions) error {
 	fmt.Fprintf(w, "  password   %s   (shown once; a new one at every start)\n", lab.Password)
 	fmt.Fprintf(w, "  messages   %s\n", filepath.Join(lab.Dir, "*.eml"))
 	fmt.Fprintf(w, "\nTry it from another terminal:\n")
-	fmt.Fprintf(w, "  relaywiz send --upstream %s --ca-file %s --user %s --to you@example.com\n", lab.Addr, quoteArg(lab.CAFile), lab.User)
+	labHost, labPort, _ := net.SplitHostPort(lab.Addr)
+	fmt.Fprintf(w, "  relaywiz send --smart-host %s --port %s --ca-file %s \\\n      --user %s --to you@example.com\n", labHost, labPort, quoteArg(lab.CAFile), lab.User)
 	fmt.Fprintf(w, "Press Ctrl+C to stop.\n\n")
 
 	select {

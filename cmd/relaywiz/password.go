@@ -29,7 +29,7 @@ const maxPasswordLen = 8 << 10
 // When the keyring has no password, or cannot be used, the error is a
 // *passwordMissingError: the caller skips AUTH and prints its Note (and,
 // when KeyringUnavailable, its Hint). Invalid host/user come back as usage
-// errors naming --host/--user; a cancelled ctx as ctx.Err().
+// errors naming --smart-host/--user; a cancelled ctx as ctx.Err().
 //
 // The caller owns secret and must creds.Zero it when done; never log it or
 // keep it in a long-lived struct.
@@ -85,7 +85,7 @@ func (e *passwordMissingError) Note() string {
 	if errors.As(e.Cause, &ue) {
 		return fmt.Sprintf("AUTH skipped: %v. Pass the password with --password-stdin for this run.", ue)
 	}
-	return fmt.Sprintf("AUTH skipped: no password stored for %s on %s. Store it with 'relaywiz creds set --host %s --user %s', or pass it with --password-stdin.",
+	return fmt.Sprintf("AUTH skipped: no password stored for %s on %s. Store it with 'relaywiz creds set --smart-host %s --user %s', or pass it with --password-stdin.",
 		e.User, e.Host, e.Host, e.User)
 }
 
@@ -103,7 +103,11 @@ func credsKeyError(host, user string) error {
 	err := creds.ValidateKey(host, user)
 	var ke *creds.InvalidKeyError
 	if errors.As(err, &ke) {
-		return usageErrorf("--%s: %s", ke.Field, ke.Msg)
+		field := ke.Field
+		if field == "host" {
+			field = flagSmartHost // the keyring's "host" is the smart host
+		}
+		return usageErrorf("--%s: %s", field, ke.Msg)
 	}
 	return err
 }

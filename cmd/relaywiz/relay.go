@@ -5,15 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"relaywiz/files"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"relaywiz/checks"
 	"relaywiz/creds"
+	"relaywiz/files"
 	"relaywiz/relay"
 )
 
@@ -69,16 +70,16 @@ const relayExitStatus = `  0   --once: the smart host accepted the message; with
   130 --once: interrupted before a message got its final reply`
 
 const relayExample = `  # forward to Zivver, password from the keyring
-  relaywiz relay --upstream smtp.zivver.com:587 --user relay@example.com
+  relaywiz relay --smart-host smtp.zivver.com --port 587 --user relay@example.com
 
   # then, in another terminal
   swaks --server 127.0.0.1:2525 --from admin@example.com --to someone@example.org
 
   # one message only, machine-readable log, conversation shown
-  relaywiz relay --upstream smtp.zivver.com:587 --user relay@example.com --once --json-log --verbose
+  relaywiz relay --smart-host smtp.zivver.com --port 587 --user relay@example.com --once --json-log --verbose
 
   # the local lab smart host as upstream (see 'relaywiz lab')
-  relaywiz relay --upstream 127.0.0.1:2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem --user relaywiz`
+  relaywiz relay --smart-host 127.0.0.1 --port 2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem --user relaywiz`
 
 // setExitStatusHelp makes cmd's --help end with its exit statuses, after
 // the flags, where a script writer looks for them. statuses are lines
@@ -89,7 +90,10 @@ func setExitStatusHelp(cmd *cobra.Command, statuses string) {
 
 // upstreamFlags are the smart-host flags relay and send share.
 type upstreamFlags struct {
-	upstream      string
+	smartHost     string
+	port          int
+	upstream      string // the old HOST:PORT form (hidden --upstream)
+	profile       string
 	user          string
 	fromStdin     bool
 	caFile        string
@@ -102,11 +106,17 @@ type upstreamFlags struct {
 
 func (u *upstreamFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&u.upstream, "upstream", "", "smart host as HOST:PORT (port default 587), e.g. smtp.zivver.com:587 (required)")
+	f.StringVar(&u.smartHost, flagSmartHost, "", "the smart host's name or IP address, e.g. smtp.zivver.com (required unless the profile has it)")
+	f.IntVar(&u.port, flagPort, 587, "the smart host's port: the one the connector uses")
+	// Scripts written for earlier versions give HOST:PORT as --upstream.
+	f.StringVar(&u.upstream, "upstream", "", "HOST:PORT (the old form of --smart-host and --port)")
+	_ = f.MarkHidden("upstream")
+	addProfileFlag(f, &u.profile)
+	useVocabulary(cmd, hostAlias)
 	f.StringVar(&u.user, "user", "", "SMTP user name for AUTH at the smart host (no AUTH without it)")
 	f.BoolVar(&u.fromStdin, "password-stdin", false, "read the smart-host password from the first line of stdin instead of the keyring")
 	f.StringVar(&u.caFile, "ca-file", "", "PEM file of extra CA certificates to trust for the smart host (e.g. the lab's CA)")
-	f.StringVar(&u.tlsServerName, "tls-server-name", "", "name the smart host's certificate must carry (default: the upstream host); needed for an IP address")
+	f.StringVar(&u.tlsServerName, "tls-server-name", "", "name the smart host's certificate must carry (default: --smart-host); needed for an IP address")
 	f.DurationVar(&u.timeout, "timeout", relay.DefaultUpstreamTimeout, "give up opening the smart host connection (TLS + AUTH) after this long")
 	f.IntVar(&u.maxSizeMB, "max-size-mb", int(relay.DefaultMaxMessageBytes>>20), "largest message accepted, in MB (the providers' maximum is 50)")
 	addAsFlag(f, &u.as)
@@ -119,12 +129,25 @@ func (u *upstreamFlags) add(cmd *cobra.Command) {
 // what every upstream connection uses, so it cannot change (or vanish)
 // under a long-running relay.
 func (u *upstreamFlags) parse() (relay.UpstreamConfig, error) {
-	if u.upstream == "" {
-		return relay.UpstreamConfig{}, usageErrorf("--upstream: required, e.g. --upstream smtp.zivver.com:587")
+	host, port := strings.TrimSpace(u.smartHost), u.port
+	if u.upstream != "" {
+		if host != "" {
+			return relay.UpstreamConfig{}, usageErrorf("--upstream: give either --smart-host HOST [--port N] or the old --upstream HOST:PORT, not both")
+		}
+		h, p, err := splitUpstream(u.upstream)
+		if err != nil {
+			return relay.UpstreamConfig{}, err
+		}
+		host, port = h, p
 	}
-	host, port, err := splitUpstream(u.upstream)
-	if err != nil {
-		return relay.UpstreamConfig{}, err
+	if host == "" {
+		return relay.UpstreamConfig{}, usageErrorf("--smart-host: required, e.g. --smart-host smtp.zivver.com --port 587 (or run the wizard first: its profile is used)")
+	}
+	if err := checks.ValidateHost(host); err != nil {
+		return relay.UpstreamConfig{}, usageErrorf("--smart-host: %v", err)
+	}
+	if err := checks.ValidatePort(port); err != nil {
+		return relay.UpstreamConfig{}, usageErrorf("--port: %v", err)
 	}
 	if strings.ContainsFunc(u.user, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return relay.UpstreamConfig{}, usageErrorf("--user: must be one line without control characters (no CR, LF or tab)")
@@ -134,7 +157,7 @@ func (u *upstreamFlags) parse() (relay.UpstreamConfig, error) {
 		return relay.UpstreamConfig{}, err
 	}
 	if dialect == checks.DialectExchangeOnline && port != checks.OnlinePort {
-		return relay.UpstreamConfig{}, usageErrorf("--upstream %s: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting); use HOST:25", u.upstream)
+		return relay.UpstreamConfig{}, usageErrorf("--port %d: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting); use --port 25", port)
 	}
 	if u.ehlo != "" && !validEHLOName(u.ehlo) {
 		return relay.UpstreamConfig{}, usageErrorf("--ehlo: %q is neither a host name nor an address literal like [192.0.2.1]", u.ehlo)
@@ -179,6 +202,29 @@ func splitUpstream(s string) (string, int, error) {
 	return host, port, nil
 }
 
+// fromProfile fills what the command line left open from the wizard's
+// answers: smart host, the connector's port, CA file, certificate name
+// and user.
+func (u *upstreamFlags) fromProfile(a *app, f *pflag.FlagSet) (files.Settings, error) {
+	ps, _, path, err := a.commandProfile(u.profile)
+	if err != nil || path == "" || f.Changed("upstream") {
+		return ps, err
+	}
+	fromProfile(f, flagSmartHost, &u.smartHost, ps.Host)
+	if !f.Changed(flagPort) {
+		switch {
+		case ps.ConnectorPort != 0:
+			u.port = ps.ConnectorPort
+		case len(ps.Ports) > 0:
+			u.port = ps.Ports[len(ps.Ports)-1]
+		}
+	}
+	fromProfile(f, "ca-file", &u.caFile, ps.CAFile)
+	fromProfile(f, "tls-server-name", &u.tlsServerName, ps.TLSServerName)
+	fromProfile(f, "user", &u.user, ps.User)
+	return ps, nil
+}
+
 // login fetches the password for cfg.User (parsed by parse) into
 // cfg.Password; without a user there is nothing to fetch. The caller must
 // call done() to wipe the password.
@@ -202,7 +248,7 @@ func (u *upstreamFlags) login(ctx context.Context, a *app, cfg *relay.UpstreamCo
 			fmt.Fprintf(a.stderr, "relaywiz: %v\n%s\n", pm.Cause, pm.Hint())
 			return "", nil, withExit(exitUnavailable, errors.New("no password for the smart host: the keyring is unavailable; use --password-stdin"))
 		} else {
-			return "", nil, withExit(exitFailure, fmt.Errorf("no password stored for %s on %s: store it with 'relaywiz creds set --host %s --user %s', or pass it with --password-stdin", u.user, host, host, u.user))
+			return "", nil, withExit(exitFailure, fmt.Errorf("no password stored for %s on %s: store it with 'relaywiz creds set --smart-host %s --user %s', or pass it with --password-stdin", u.user, host, host, u.user))
 		}
 	} else if err != nil {
 		return "", nil, err
@@ -237,12 +283,15 @@ type relayCmdOptions struct {
 func newRelayCmd(a *app) *cobra.Command {
 	var o relayCmdOptions
 	cmd := &cobra.Command{
-		Use:     "relay --upstream HOST:PORT [--user USER] [flags]",
+		Use:     "relay --smart-host HOST [--port 587] [--user USER] [--profile FILE] [flags]",
 		Short:   "Run a local relay that forwards like Exchange's send connector will",
 		Long:    relayLong + dialectNote,
 		Example: relayExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := o.up.fromProfile(a, cmd.Flags()); err != nil {
+				return err
+			}
 			return runRelay(cmd.Context(), a, o)
 		},
 	}

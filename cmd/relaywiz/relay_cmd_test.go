@@ -79,7 +79,11 @@ func TestRelayCmdBadInputIsUsageError(t *testing.T) {
 		{[]string{"relay", "--listen", "192.0.2.7:2525", "--upstream", "127.0.0.1:2587"}, "loopback"},
 		{[]string{"relay", "--listen", "0.0.0.0:2525", "--allow-remote", "--upstream", "127.0.0.1:2587"}, "--client-user"},
 		{[]string{"relay", "--client-user", "x", "--upstream", "127.0.0.1:2587"}, "--allow-remote"},
-		{[]string{"relay"}, "--upstream"},
+		{[]string{"relay"}, "--smart-host"},
+		{[]string{"relay", "--smart-host", "bad host"}, "--smart-host"},
+		{[]string{"relay", "--smart-host", "127.0.0.1", "--port", "0"}, "--port"},
+		{[]string{"relay", "--smart-host", "127.0.0.1", "--upstream", "127.0.0.1:2587"}, "not both"},
+		{[]string{"relay", "--host", "bad host"}, "--smart-host"}, // the old name of --smart-host
 		{[]string{"relay", "--upstream", "smtp.example.com:0"}, "--upstream"},
 		{[]string{"relay", "--upstream", "smtp.example.com:x"}, "--upstream"},
 		{[]string{"relay", "--upstream", "127.0.0.1:2587", "--ca-file", "/nonexistent/ca.pem"}, "--ca-file"},
@@ -103,7 +107,8 @@ func TestRelayCmdBadInputIsUsageError(t *testing.T) {
 }
 
 func labArgs(lab *relay.Lab) []string {
-	return []string{"--upstream", lab.Addr, "--ca-file", lab.CAFile, "--user", lab.User}
+	host, port, _ := net.SplitHostPort(lab.Addr)
+	return []string{"--smart-host", host, "--port", port, "--ca-file", lab.CAFile, "--user", lab.User}
 }
 
 func TestSendCmdToLab(t *testing.T) {
@@ -140,7 +145,7 @@ func TestSendCmdPasswordFromKeyringAndFailures(t *testing.T) {
 	// Nothing stored, no terminal: say how to store it.
 	a, out, errb := relayTestApp("", nil)
 	code := run(context.Background(), a, append([]string{"send", "--to", "ext@example.org"}, labArgs(lab)...))
-	if code != exitFailure || !strings.Contains(errb.String(), "relaywiz creds set --host "+host+" --user "+lab.User) {
+	if code != exitFailure || !strings.Contains(errb.String(), "relaywiz creds set --smart-host "+host+" --user "+lab.User) {
 		t.Errorf("no stored password: exit %d, stderr %q", code, errb)
 	}
 
@@ -176,6 +181,10 @@ func TestSendCmdPasswordFromKeyringAndFailures(t *testing.T) {
 	code = run(context.Background(), a, append([]string{"send", "--password-stdin", "--to", "ext@example.org", "--attach-mb", "2", "--max-size-mb", "1"}, labArgs(lab)...))
 	if code != 23 || !strings.Contains(out.String(), "552") {
 		t.Errorf("oversize: exit %d, want 23 with 552\n%s", code, out)
+	}
+	// The hint blames relaywiz's own limit and gives the encoded size, not Exchange.
+	if o := out.String(); !strings.Contains(o, "--max-size-mb 1") || !strings.Contains(o, "2.7 MB once encoded") || strings.Contains(o, "Get-TransportConfig") {
+		t.Errorf("oversize hint must name --max-size-mb and the encoded size:\n%s", o)
 	}
 	if n := lab.Received(); n != 1 {
 		t.Errorf("lab received %d messages, want only the keyring one", n)
@@ -293,7 +302,7 @@ func TestLabCmdPrintsWhatSendNeeds(t *testing.T) {
 	}
 	o := out.String()
 	ca := filepath.Join(dir, relay.LabCAFileName)
-	for _, want := range []string{"listening  " + addr, "CA file    " + ca, "user       tester", "password   ", "relaywiz send --upstream " + addr + " --ca-file " + ca + " --user tester"} {
+	for _, want := range []string{"listening  " + addr, "CA file    " + ca, "user       tester", "password   ", "relaywiz send --smart-host 127.0.0.1 --port " + addr[len("127.0.0.1:"):] + " --ca-file " + ca + " \\\n      --user tester"} {
 		if !strings.Contains(o, want) {
 			t.Errorf("lab output lacks %q:\n%s", want, o)
 		}

@@ -17,18 +17,10 @@ provider's authenticated smart host (Zivver PAMS or Custom Relay, a Cryptshare
 Mail Gateway, a CodeTwo-style add-on service), and proves every link works.
 
 Run it without arguments on a terminal for the step-by-step wizard. Every
-step is also a subcommand for scripts and support sessions:
-
-  check    prove the network path: DNS, TCP 25/587, banner, STARTTLS, certificate, AUTH
-  creds    keep the smart-host credentials in the OS keyring (never in a file)
-  steps    write the Exchange changes: checklist, apply/undo/verify scripts, .reg key
-  audit    prove offline where each message goes with those changes (rules, connector, next hop)
-  relay    run a local relay that forwards like Exchange's send connector will
-  send     send a test message through that relay, end to end
-  lab      run a local stand-in smart host to try everything without an account
-  headers  read a received message's headers and tell whether it went out secured
-  explain  explain an SMTP reply or NDR text: meaning, likely cause here, fix
-  doctor   diagnose the whole route, most likely cause first
+step is also a subcommand for scripts and support sessions (listed below,
+once). They share one vocabulary: --smart-host HOST, --ports LIST to probe,
+--port N for the connector's port, --profile FILE (default: the wizard's
+saved answers, when there are some; flags win).
 
 Exit status: 0 success; 2 dns/connect, 21 banner, 22 ehlo, 29 starttls/tls,
 28 auth (as swaks); 64 bad input; 69 keyring unavailable; 130 interrupted.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"relaywiz/relay"
@@ -50,19 +49,19 @@ const sendExitStatus = `  0   the smart host accepted the message
   130 interrupted`
 
 const sendExample = `  # the quick smoke test against Zivver (password from the keyring)
-  relaywiz send --upstream smtp.zivver.com:587 --user relay@example.com \
+  relaywiz send --smart-host smtp.zivver.com --port 587 --user relay@example.com \
     --from admin@example.com --to someone@example.org
 
   # make the PAMS transport rule fire, and see the conversation
-  relaywiz send --upstream smtp.zivver.com:587 --user relay@example.com \
+  relaywiz send --smart-host smtp.zivver.com --port 587 --user relay@example.com \
     --from admin@example.com --to someone@example.org --trigger pams --verbose
 
   # a custom-relay keyword and a 20 MB attachment
-  relaywiz send --upstream smtp.zivver.com --user relay@example.com \
+  relaywiz send --smart-host smtp.zivver.com --user relay@example.com \
     --from admin@example.com --to someone@example.org --trigger 'subject=[secure]' --attach-mb 20
 
   # against the local lab smart host (see 'relaywiz lab'), no network needed
-  relaywiz send --upstream 127.0.0.1:2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem \
+  relaywiz send --smart-host 127.0.0.1 --port 2587 --ca-file relaywiz-lab/relaywiz-lab-ca.pem \
     --user relaywiz --to you@example.com`
 
 type sendCmdOptions struct {
@@ -79,12 +78,21 @@ type sendCmdOptions struct {
 func newSendCmd(a *app) *cobra.Command {
 	var o sendCmdOptions
 	cmd := &cobra.Command{
-		Use:     "send --upstream HOST:PORT --to ADDR [--user USER] [flags]",
+		Use:     "send --smart-host HOST [--port 587] --to ADDR [--user USER] [--profile FILE] [flags]",
 		Short:   "Send a test message through the embedded relay to the smart host",
 		Long:    sendLong + dialectNote,
 		Example: sendExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ps, err := o.up.fromProfile(a, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			// the wizard's test sender and recipient
+			fromProfile(cmd.Flags(), "from", &o.from, ps.TestFrom)
+			if !cmd.Flags().Changed("to") && ps.TestRecipient != "" {
+				o.to = []string{ps.TestRecipient}
+			}
 			return runSend(cmd.Context(), a, o)
 		},
 	}
@@ -176,11 +184,27 @@ func runSend(ctx context.Context, a *app, o sendCmdOptions) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if limit := opts.MaxMessageBytes; !res.Accepted && limit > 0 && msg.Size() > limit {
+		// The embedded relay refused it, not Exchange and not the smart host:
+		// say which limit and how big the message really is.
+		res.Hint = oversizeHint(msg.Size(), o.attachMB, o.up.maxSizeMB)
+	}
 	p.summary(res, cfg.Name())
 	if code := res.ExitCode(); code != 0 {
 		return withExit(code, nil)
 	}
 	return nil
+}
+
+// oversizeHint names relaywiz's own limit and the encoded size, which is
+// about a third above the attachment's size because of base64.
+func oversizeHint(size int64, attachMB, maxMB int) string {
+	mb := float64(size) / (1 << 20)
+	h := fmt.Sprintf("the message is %.1f MB once encoded", mb)
+	if attachMB > 0 {
+		h += fmt.Sprintf(" (--attach-mb %d grows by about a third in base64)", attachMB)
+	}
+	return h + fmt.Sprintf(", over relaywiz's own --max-size-mb %d. Raise --max-size-mb (not above the SIZE the smart host advertises, see `relaywiz check`) or lower --attach-mb.", maxMB)
 }
 
 // sendPrinter renders progress lines: one per finished step, coloured only
@@ -191,12 +215,9 @@ type sendPrinter struct {
 }
 
 func newSendPrinter(a *app) *sendPrinter {
-	p := &sendPrinter{a: a, ok: "ok  ", failed: "FAIL"}
-	if a.colour() {
-		p.ok = lipgloss.NewStyle().Foreground(lipgloss.Color("2")).Render("✓   ")
-		p.failed = lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true).Render("✗   ")
-	}
-	return p
+	// The marks of check's stage list, coloured only where check's are.
+	st := newCheckStyles(a)
+	return &sendPrinter{a: a, ok: st.ok.Render("✓"), failed: st.fail.Render("✗")}
 }
 
 func (p *sendPrinter) event(e relay.SendEvent) {

@@ -54,7 +54,10 @@ type stepsFlags struct {
 }
 
 func newStepsCmd(a *app) *cobra.Command {
-	return newStepsCmdWith(a, stepsDeps{resolver: net.DefaultResolver, dnsTimeout: 5 * time.Second})
+	// a.resolver is net.DefaultResolver in the process and nil in tests, so
+	// the automatic check of the default placeholder never reaches public
+	// DNS from a test (tests inject a fake through newStepsCmdWith).
+	return newStepsCmdWith(a, stepsDeps{resolver: a.resolver, dnsTimeout: 5 * time.Second})
 }
 
 func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
@@ -113,7 +116,7 @@ func addStepsAnswerFlags(fl *pflag.FlagSet, f *stepsFlags) {
 	fl.StringVar(&f.addonRule, "addon-rule", "", "exact name of the add-on service's transport rule (codetwo-online, required)")
 	fl.IntVar(&f.priority, "priority", 0, "priority of the (first) rule, 0 = top (default: at the end of the list; codetwo-online: right below the add-on rule)")
 	fl.StringVar(&f.testRecipient, "test-recipient", "", "an outside address you can read, for the connector validation and the final test")
-	fl.StringVar(&f.profile, "profile", "", "read the answers from a wizard profile (non-secret); flags override it")
+	addProfileFlag(fl, &f.profile)
 }
 
 // stepsLong lists the scenarios one line each, from the same catalogue the
@@ -160,22 +163,24 @@ Exit status:
 
 func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f *stepsFlags) error {
 	if f.out != "" && f.format != "" {
-		return usageErrorf("format: use either --out DIR (all artifacts) or --format FORMAT (one, to stdout), not both")
+		return usageErrorf("--format: use either --out DIR (all artifacts) or --format FORMAT (one, to stdout), not both")
 	}
 	if f.format != "" && !stepsHasString(steps.Formats(), f.format) {
-		return usageErrorf("format: %q is not a format; use one of %s", f.format, strings.Join(steps.Formats(), ", "))
+		return usageErrorf("--format: %q is not a format; use one of %s", f.format, strings.Join(steps.Formats(), ", "))
 	}
 	if f.force && f.out == "" {
-		return usageErrorf("force: only applies with --out DIR")
+		return usageErrorf("--force: only applies with --out DIR")
 	}
-	in, err := stepsInputs(cmd, f)
+	in, err := stepsInputs(a, cmd, f)
 	if err != nil {
 		return err
 	}
 	if err := in.Validate(); err != nil {
 		return usageErrorf("%s", stepsFieldErrors(err))
 	}
-	if f.checkDNS {
+	if f.checkDNS || usesDefaultPlaceholder(cmd, in) && deps.resolver != nil {
+		// The manuals' example domain is a real one: using it unchanged is
+		// worth a DNS look even when --check-dns was not asked for.
 		checkPlaceholderDNS(ctx, a.stderr, deps, in)
 	}
 	arts, err := steps.Generate(in)
@@ -187,7 +192,7 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 	case f.format != "":
 		art, err := steps.Find(arts, f.format)
 		if err != nil {
-			return usageErrorf("format: %v", err)
+			return usageErrorf("--format: %v", err)
 		}
 		_, err = io.WriteString(a.stdout, art.Text)
 		return err
@@ -205,21 +210,22 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 
 // stepsInputs builds the answers: the profile (if any) or the scenario's
 // defaults, then every flag the user actually set on top.
-func stepsInputs(cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
+func stepsInputs(a *app, cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
 	changed := cmd.Flags().Changed
 	var in steps.Inputs
+	_, prof, path, err := a.commandProfile(f.profile)
+	if err != nil {
+		return in, err
+	}
+	sameScenario := !changed("scenario") || steps.ScenarioID(f.scenario) == prof.Steps.Scenario
 	switch {
-	case f.profile != "":
-		prof, err := files.LoadProfile(f.profile)
-		if err != nil {
-			return in, usageErrorf("--profile: %v", err)
-		}
+	case path != "" && prof.Steps.Scenario != "" && sameScenario:
 		in = prof.StepsInputs()
-		if changed("scenario") && steps.ScenarioID(f.scenario) != in.Scenario {
-			return in, usageErrorf("scenario: the profile is for %s, not %s; leave out --scenario or use a profile of that scenario", in.Scenario, f.scenario)
-		}
+	case path != "" && f.profile != "":
+		// an explicit profile of another scenario is a contradiction
+		return in, usageErrorf("--scenario: the profile is for %s, not %s; leave out --scenario or use a profile of that scenario", prof.Steps.Scenario, f.scenario)
 	case f.scenario == "":
-		return in, usageErrorf("scenario: required (or --profile FILE); one of %s. See relaywiz steps --help", strings.Join(steps.IDs(), ", "))
+		return in, usageErrorf("--scenario: required (or --profile FILE, or run the wizard first: it saves one); one of %s. See relaywiz steps --help", strings.Join(steps.IDs(), ", "))
 	default:
 		in = steps.Defaults(steps.ScenarioID(f.scenario))
 	}
@@ -235,10 +241,10 @@ func stepsInputs(cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
 		}
 	}
 	if changed("max-size-mb") && (f.maxSizeMB < 1 || f.maxSizeMB > 150) {
-		return in, usageErrorf("max-size-mb: %d must be between 1 and 150 (MB)", f.maxSizeMB)
+		return in, usageErrorf("--max-size-mb: %d must be between 1 and 150 (MB)", f.maxSizeMB)
 	}
 	if changed("port") && f.port != 25 && f.port != 587 {
-		return in, usageErrorf("port: %d must be 25 or 587", f.port)
+		return in, usageErrorf("--port: %d must be 25 or 587", f.port)
 	}
 	setString := func(flag string, dst *string, v string) {
 		if changed(flag) {
@@ -279,7 +285,7 @@ func stepsFieldErrors(err error) string {
 	}
 	lines := make([]string, len(fes))
 	for i, fe := range fes {
-		lines[i] = fe.Error()
+		lines[i] = "--" + fe.Error() // the field is the flag: --gateway-ip, as check names its flags
 	}
 	if len(lines) == 1 {
 		return lines[0]
@@ -323,6 +329,17 @@ func writeStepsOut(a *app, f *stepsFlags, in steps.Inputs, arts []steps.Artifact
 		fmt.Fprintln(a.stdout, "Import pams.reg on an Outlook PC only after verify.ps1 passes: before that, Zivver mail would leave unsecured.")
 	}
 	return nil
+}
+
+// usesDefaultPlaceholder reports whether the scenario's placeholder domain is
+// still the manuals' example, not one the admin chose.
+func usesDefaultPlaceholder(cmd *cobra.Command, in steps.Inputs) bool {
+	s, ok := steps.Lookup(string(in.Scenario))
+	if !ok || !s.Uses(steps.FieldPlaceholderDomain) || cmd.Flags().Changed("placeholder-domain") {
+		return false
+	}
+	def := steps.Defaults(in.Scenario).PlaceholderDomain
+	return def != "" && strings.EqualFold(in.PlaceholderDomain, def)
 }
 
 // checkPlaceholderDNS warns when the placeholder domain exists in public

@@ -314,14 +314,24 @@ func TestStepsCheckDNS(t *testing.T) {
 			}
 		})
 	}
-	// Without --check-dns nothing is looked up.
+	// A placeholder the admin chose is looked up only with --check-dns.
 	r := &fakeResolver{}
-	if code, _ := runStepsWithResolver(t, r, "--scenario", "pams-onprem", "--format", "apply"); code != exitOK || len(r.asked) > 0 {
+	if code, _ := runStepsWithResolver(t, r, "--scenario", "pams-onprem", "--placeholder-domain", "zivver-relay.invalid", "--format", "apply"); code != exitOK || len(r.asked) > 0 {
 		t.Errorf("resolver used without --check-dns: %v", r.asked)
+	}
+	// The manuals' example domain, used unchanged, is checked on its own,
+	// and the admin is warned when it exists.
+	r = &fakeResolver{hosts: []string{"192.0.2.7"}}
+	code, errb := runStepsWithResolver(t, r, "--scenario", "pams-onprem", "--format", "apply")
+	if code != exitOK || len(r.asked) == 0 || r.asked[0] != "zivver.org" {
+		t.Errorf("default placeholder not checked: exit %d, asked %v", code, r.asked)
+	}
+	if !strings.Contains(errb, "WARNING: placeholder-domain zivver.org exists in public DNS (address 192.0.2.7)") {
+		t.Errorf("no warning for the default placeholder: %q", errb)
 	}
 	// Scenarios without a placeholder domain say so.
 	r = &fakeResolver{}
-	_, errb := runStepsWithResolver(t, r, "--scenario", "relay-online", "--check-dns", "--format", "apply")
+	_, errb = runStepsWithResolver(t, r, "--scenario", "relay-online", "--check-dns", "--format", "apply")
 	if len(r.asked) > 0 || !strings.Contains(errb, "no placeholder domain") {
 		t.Errorf("relay-online --check-dns: asked %v, %q", r.asked, errb)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -21,10 +22,11 @@ import (
 // wizard that would wait forever for keys nobody types.
 const notTTYMessage = `the wizard needs an interactive terminal (stdin and stdout must both be a terminal).
 For scripts and pipes use the subcommands, e.g.:
-  relaywiz check --host smtp.zivver.com --ports 25,587
-  relaywiz creds set --host smtp.zivver.com --user USER --password-stdin
+  relaywiz check --smart-host smtp.zivver.com --ports 25,587
+  relaywiz creds set --smart-host smtp.zivver.com --user USER --password-stdin
   relaywiz steps --scenario pams-onprem --out ./pams
-  relaywiz send --upstream smtp.zivver.com:587 --user USER --to someone@example.org
+  relaywiz send --smart-host smtp.zivver.com --port 587 --user USER \
+      --to someone@example.org
 See 'relaywiz --help' for all of them.`
 
 // addWizardFlags adds the flags of the bare `relaywiz` command (the
@@ -62,7 +64,10 @@ func runWizard(ctx context.Context, a *app, cmd *cobra.Command) error {
 	}
 	// The alternate screen is gone: leave the admin the summary (or where
 	// to pick up again) in the scrollback.
-	fmt.Fprintln(a.stdout, m.Recap(80))
+	fmt.Fprintln(a.stdout, m.Recap(m.Width()))
+	if m.Interrupted() {
+		return withExit(exitInterrupted, nil) // ctrl+c: 130, as every command
+	}
 	return nil
 }
 
@@ -76,6 +81,7 @@ func wizardOptions(a *app, profilePath string, explicit bool) (tui.Options, erro
 		StartLab:  tui.RelayLab(),
 		LabDir:    labDir(),
 		Clipboard: copyToClipboard,
+		Resolver:  net.DefaultResolver, // Troubleshoot's DNS checks, step 5's placeholder check
 	}
 	if err := wireFiles(&o, profilePath, explicit); err != nil {
 		return o, err

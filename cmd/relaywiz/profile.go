@@ -1,0 +1,58 @@
+package main
+
+// Every command starts from the wizard's saved answers: --profile FILE, or
+// the saved profile when one exists. Flags given on the command line win.
+// Which profile was used is said on stderr (stdout stays the command's own
+// output, JSON included).
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/spf13/pflag"
+
+	"relaywiz/files"
+)
+
+func addProfileFlag(f *pflag.FlagSet, p *string) {
+	f.StringVar(p, flagProfile, "", "the wizard's saved answers to start from (default: the saved profile, when there is one); flags win")
+}
+
+// commandProfile loads the profile a command starts from. path is "" when
+// there is none (no --profile and nothing saved yet, or no configuration
+// directory). A --profile that cannot be read is bad input (exit 64), and
+// so is a saved profile that cannot be read: silently ignoring it would
+// run against other values than the admin saved.
+func (a *app) commandProfile(explicit string) (files.Settings, files.Profile, string, error) {
+	path := explicit
+	if path == "" {
+		if a.defaultProfile == nil {
+			return files.Settings{}, files.Profile{}, "", nil
+		}
+		def, err := a.defaultProfile()
+		if err != nil || def == "" {
+			return files.Settings{}, files.Profile{}, "", nil
+		}
+		path = def
+	}
+	prof, err := files.LoadProfile(path)
+	switch {
+	case err == nil:
+	case explicit == "" && errors.Is(err, fs.ErrNotExist):
+		return files.Settings{}, files.Profile{}, "", nil
+	case explicit != "":
+		return files.Settings{}, files.Profile{}, "", usageErrorf("--profile %s: %v", path, err)
+	default:
+		return files.Settings{}, files.Profile{}, "", usageErrorf("the saved profile %s cannot be read: %v; fix or delete it, or pass --profile FILE", path, err)
+	}
+	fmt.Fprintf(a.stderr, "relaywiz: using profile %s\n", path)
+	return prof.Settings(), prof, path, nil
+}
+
+// fromProfile sets *dst to v unless the flag was given or v is empty.
+func fromProfile(f *pflag.FlagSet, flag string, dst *string, v string) {
+	if !f.Changed(flag) && v != "" {
+		*dst = v
+	}
+}

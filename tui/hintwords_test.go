@@ -1,0 +1,18 @@
+package tui
+
+import "testing"
+
+// Hints in the wizard name its fields, not command-line flags; commands
+// for copying stay intact.
+func TestWizardHintNamesFields(t *testing.T) {
+	for in, want := range map[string]string{
+		"If the provider uses a private CA, pass its certificate with --ca-file.":                  "If the provider uses a private CA, pass its certificate with the Extra CA certificate field (step 2).",
+		"Connect with a name from the certificate (--smart-host), or set --tls-server-name to it.": "Connect with a name from the certificate (the Smart host field (step 2)), or set the Certificate name field (step 2) to it.",
+		"Run `relaywiz check --ports 587 --ca-file ca.pem` to see it.":                             "Run `relaywiz check --ports 587 --ca-file ca.pem` to see it.",
+		"From the Exchange server run relaywiz check --smart-host x --ports 25":                    "From the Exchange server run relaywiz check --smart-host x --ports 25",
+	} {
+		if got := wizardHint(in); got != want {
+			t.Errorf("wizardHint(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
