@@ -228,7 +228,10 @@ func submitSteps(ctx context.Context, addr string, m *Message, ev *eventSink) (s
 		ev.emit(SendEvent{Step: "mail", Status: StepFailed, Detail: errText(err)})
 		return StepMail, err
 	}
-	ev.emit(SendEvent{Step: "mail", Status: StepOK, Detail: "sender accepted by the smart host"})
+	// With PIPELINING upstream the relay answers MAIL before the smart
+	// host has seen it: its verdict on the sender arrives with the first
+	// recipient's reply (relay/pipeline.go), so do not claim it here.
+	ev.emit(SendEvent{Step: "mail", Status: StepOK, Detail: "sender accepted (when the smart host pipelines, its verdict comes with the first recipient)"})
 
 	ev.emit(SendEvent{Step: "rcpt", Status: StepRunning, Detail: fmt.Sprintf("RCPT TO: %d recipient(s)", len(m.To))})
 	accepted := 0
