@@ -176,3 +176,26 @@ func TestRelayPipelinedPooledMailRetried(t *testing.T) {
 		t.Fatalf("delivered %d", len(got))
 	}
 }
+
+// TestSendMailRefusedSameOutcomeWithPipelining: `send` reports a sender
+// the smart host refuses the same way whether the refusal came at MAIL
+// (no PIPELINING) or with the first RCPT (pipelined): not accepted, step
+// mail, the same exit code, the smart host's reply kept.
+func TestSendMailRefusedSameOutcomeWithPipelining(t *testing.T) {
+	var results []SendResult
+	for _, pipelining := range []bool{false, true} {
+		h := startScriptedHostWith(t, &scriptedHost{stage: "mail", action: "5xx", pipelining: pipelining})
+		msg, err := NewTestMessage(MessageOptions{From: "admin@example.com", To: []string{"ext@example.org"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Send(context.Background(), SendOptions{Upstream: UpstreamConfig{Host: "127.0.0.1", Port: 1}, Dial: h.dialer(), Message: msg}, nil)
+		if res.Accepted || res.Step != StepMail || !strings.HasPrefix(res.Reply, "554") || !strings.Contains(res.UpstreamReply, "554 5.7.1 scripted") {
+			t.Fatalf("pipelining=%v: %+v", pipelining, res)
+		}
+		results = append(results, res)
+	}
+	if results[0].ExitCode() != results[1].ExitCode() || results[0].ExitCode() == 0 {
+		t.Fatalf("exit codes %d (no PIPELINING) and %d (pipelined)", results[0].ExitCode(), results[1].ExitCode())
+	}
+}
