@@ -47,7 +47,11 @@ func TestIntegrationPipelinedEnvelopeToPostfix(t *testing.T) {
 	t.Logf("upstream envelope:\n%s", strings.Join(lines[mail:min(mailReply+2, len(lines))], "\n"))
 	waitDelivered(t, m, local, msg.MessageID)
 	logFile := filepath.Join(filepath.Dir(m.MaildirDir), "postfix.log")
-	if b, err := os.ReadFile(logFile); err == nil && bytes.Contains(b, []byte("improper command pipelining")) {
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatalf("Postfix's log (the peer writes it next to the Maildir): %v", err)
+	}
+	if bytes.Contains(b, []byte("improper command pipelining")) {
 		t.Fatalf("Postfix complains about pipelining:\n%s", b)
 	}
 }
