@@ -83,3 +83,9 @@ func (d Dialect) Describe() string {
 	}
 	return "relaywiz's efficient client for any server: AUTH with initial response, LOGIN else PLAIN, SNI, DATA"
 }
+
+// OnlineVantageNote says what a port-25 probe for the Exchange Online
+// dialect can and cannot prove: it runs from wherever relaywiz runs, while
+// Exchange Online connects from Microsoft's network.
+const OnlineVantageNote = "This port-25 check runs from your network, not Microsoft's: a blocked port 25 here proves nothing " +
+	"about Exchange Online's path to the smart host (many networks block outbound 25); a pass shows the server and its certificate as Exchange Online will see them."

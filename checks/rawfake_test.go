@@ -22,11 +22,27 @@ type rawSmartHost struct {
 	ehloTLS      []string
 	refuseIR     bool // "AUTH LOGIN <initial response>" gets 501
 	multiLine334 bool // the first prompt comes as a two-line 334
+	// replies overrides the answer to a command line (e.g. "MAIL FROM:<x>"
+	// or "RCPT TO:<y>", matched by prefix) after TLS.
+	replies map[string]string
 
 	mu       sync.Mutex
 	auths    int      // AUTH commands received
 	sniSeen  []string // the SNI of every handshake ("" none)
 	commands []string // every command verb received
+	// groups: the command lines after TLS, grouped by the socket read
+	// that brought them (one group: sent in one write, pipelined).
+	groups [][]string
+}
+
+func (f *rawSmartHost) readGroups() [][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out [][]string
+	for _, g := range f.groups {
+		out = append(out, append([]string(nil), g...))
+	}
+	return out
 }
 
 func (f *rawSmartHost) start(t testing.TB) int {
@@ -58,6 +74,15 @@ func (f *rawSmartHost) start(t testing.TB) int {
 		mu.Unlock()
 	})
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (f *rawSmartHost) replyFor(line string) (string, bool) {
+	for prefix, reply := range f.replies {
+		if strings.HasPrefix(line, prefix) {
+			return reply, true
+		}
+	}
+	return "", false
 }
 
 func (f *rawSmartHost) record(verb string) {
@@ -96,9 +121,22 @@ func (f *rawSmartHost) handle(c net.Conn) {
 		return
 	}
 	for {
+		newRead := r.Buffered() == 0
 		line, ok := read()
 		if !ok {
 			return
+		}
+		if inTLS {
+			f.mu.Lock()
+			if newRead || len(f.groups) == 0 {
+				f.groups = append(f.groups, nil)
+			}
+			f.groups[len(f.groups)-1] = append(f.groups[len(f.groups)-1], line)
+			f.mu.Unlock()
+		}
+		if reply, ok := f.replyFor(line); ok && inTLS {
+			say(reply + "\r\n")
+			continue
 		}
 		f := f
 		fields := strings.Fields(line)

@@ -54,6 +54,10 @@ type wireConn struct {
 	// replaced records that it wrote everything.
 	replace  func(net.Conn) error
 	replaced bool
+	// ahead: commands relaywiz already wrote as one pipelined batch
+	// (pipeline.go); go-smtp's next writes are matched against them and
+	// not sent again, so go-smtp reads their replies in order.
+	ahead []aheadCmd
 }
 
 func (w *wireConn) Read(p []byte) (int, error) {
@@ -78,6 +82,9 @@ func (w *wireConn) Read(p []byte) (int, error) {
 }
 
 func (w *wireConn) Write(p []byte) (int, error) {
+	if len(w.ahead) > 0 {
+		return w.swallow(p)
+	}
 	if w.replace != nil {
 		// BDAT rides on a go-smtp command (see BodyWriter.commitBDAT):
 		// its bytes go out instead, and go-smtp reads the reply.

@@ -62,6 +62,33 @@ func BenchmarkRelayVsDirect(b *testing.B) {
 		}
 		conn.Quit()
 	}
+	// direct-exchange: what an Exchange connector itself sends to the
+	// smart host: the exchange-server dialect's envelope (pipelined when
+	// offered) and one BDAT <n> LAST when CHUNKING is offered (held until
+	// its size is known), through checks.Conn as the relay's upstream does.
+	directExchange := func(msg []byte) {
+		conn, err := checks.Dial(context.Background(), checks.DialOptions{Host: cfg.Host, Port: cfg.Port, CAFile: cfg.CAFile, User: cfg.User, Password: cfg.Password})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r := conn.MailRcpt(false, "a@example.com", &smtp.MailOptions{Size: int64(len(msg))}, []string{rcpt}); r.Mail != nil || r.Rcpt[0] != nil {
+			b.Fatalf("envelope: %+v", r)
+		}
+		w, err := conn.Body()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		conn.Quit()
+	}
+	generic := cfg
+	generic.Dialect = checks.DialectGeneric
+	relayGeneric, _ := startTestRelay(b, Options{Upstream: NewUpstreamDialer(generic), UpstreamName: generic.Name()})
 	via := func(s *Server) func([]byte) {
 		return func(msg []byte) {
 			c, err := smtp.Dial(s.Addr())
@@ -77,7 +104,7 @@ func BenchmarkRelayVsDirect(b *testing.B) {
 	paths := []struct {
 		name string
 		send func([]byte)
-	}{{"direct", direct}, {"relay", via(srv)}, {"relay-cold", via(cold)}}
+	}{{"direct", direct}, {"relay", via(srv)}, {"relay-cold", via(cold)}, {"direct-exchange", directExchange}, {"relay-generic", via(relayGeneric)}}
 
 	for _, size := range []struct {
 		name string
@@ -103,6 +130,8 @@ func BenchmarkRelayVsDirect(b *testing.B) {
 			}
 			b.ReportMetric(med[1]/med[0], "relay/direct")
 			b.ReportMetric(med[2]/med[0], "cold/direct")
+			b.ReportMetric(med[1]/med[3], "relay/direct-exchange")
+			b.ReportMetric(med[4]/med[0], "relay-generic/direct")
 			b.ReportMetric(0, "ns/op") // the per-path metrics above are the result
 		})
 	}

@@ -81,7 +81,7 @@ func (p *upstreamPool) put(u *upstreamConn) {
 		}
 		timeout := u.Client.CommandTimeout
 		u.Client.CommandTimeout = min(timeout, resetTimeout)
-		err := u.Client.Reset()
+		err := u.Reset()
 		u.Client.CommandTimeout = timeout
 		if err != nil {
 			_ = u.Close()

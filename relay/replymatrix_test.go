@@ -27,14 +27,20 @@ func TestRelayReplyMatrix(t *testing.T) {
 				continue // a reply in the middle of the content is only ever a refusal
 			}
 			want := expectedClass(stage, action)
-			for _, clientBDAT := range []bool{false, true} {
+			for _, variant := range []struct{ clientBDAT, pipelining bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+				clientBDAT := variant.clientBDAT
 				name := stage + "/" + action
 				if clientBDAT {
 					name += "/client-bdat"
 				}
+				if variant.pipelining {
+					// The upstream MAIL is deferred to the first RCPT: a
+					// refused MAIL reaches the client at RCPT, same class.
+					name += "/pipelining"
+				}
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
-					h := startScriptedHost(t, stage, action, stage == "bdat")
+					h := startScriptedHostWith(t, &scriptedHost{stage: stage, action: action, chunking: stage == "bdat", pipelining: variant.pipelining})
 					srv, _ := startTestRelay(t, Options{
 						Upstream: h.dialer(), UpstreamName: "scripted",
 						UpstreamTimeout: 2 * time.Second, UpstreamCommandTimeout: time.Second, UpstreamDataTimeout: time.Second,
@@ -49,6 +55,11 @@ func TestRelayReplyMatrix(t *testing.T) {
 					}
 					if got == 2 && delivered != 1 {
 						t.Fatalf("client told 2xx but the smart host took %d messages", delivered)
+					}
+					if mails, batched, _ := h.pipelineCounts(); variant.pipelining && mails > 0 && batched != mails {
+						t.Fatalf("PIPELINING offered: %d of %d MAIL commands came with their RCPT", batched, mails)
+					} else if !variant.pipelining && batched != 0 {
+						t.Fatalf("PIPELINING not offered, yet %d MAIL commands came with their RCPT", batched)
 					}
 				})
 			}

@@ -26,16 +26,31 @@ type scriptedHost struct {
 	stage    string // where to misbehave: connect ehlo starttls ehlo_tls auth mail rcpt data body dot bdat
 	action   string // ok unexpected2xx 4xx 5xx close stall flood
 	chunking bool   // advertise CHUNKING after TLS
+	// pipelining: advertise PIPELINING after TLS. dialect: the client the
+	// dialer speaks as (zero: Exchange Server).
+	pipelining bool
+	dialect    checks.Dialect
 
 	mu        sync.Mutex
 	delivered int
 	sawBDAT   bool
-	stop      chan struct{}
+	// mails counts MAIL commands; batched those whose RCPT TO had
+	// arrived with them, in the same read (the client did not wait for
+	// the MAIL reply); commands lists every verb in arrival order.
+	mails, batched int
+	commands       []string
+	stop           chan struct{}
 }
 
 func startScriptedHost(t testing.TB, stage, action string, chunking bool) *scriptedHost {
 	t.Helper()
-	h := &scriptedHost{stage: stage, action: action, chunking: chunking, stop: make(chan struct{})}
+	return startScriptedHostWith(t, &scriptedHost{stage: stage, action: action, chunking: chunking})
+}
+
+// startScriptedHostWith serves h as configured (pipelining, dialect).
+func startScriptedHostWith(t testing.TB, h *scriptedHost) *scriptedHost {
+	t.Helper()
+	h.stop = make(chan struct{})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +86,15 @@ func (h *scriptedHost) dialer() UpstreamDialer {
 	p, _ := strconv.Atoi(port)
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(fakePKI().CAPEM)
-	dial := NewUpstreamDialer(UpstreamConfig{Host: host, Port: p, RootCAs: roots, User: "relay", Password: []byte("pw"), Timeout: time.Second})
+	dial := NewUpstreamDialer(UpstreamConfig{Host: host, Port: p, RootCAs: roots, User: "relay", Password: []byte("pw"), Timeout: time.Second, Dialect: h.dialect})
 	return func(ctx context.Context, hk DialHooks) (*checks.Conn, error) { return dial(ctx, hk) }
+}
+
+// pipelineCounts: MAIL commands seen, and how many came with their RCPT.
+func (h *scriptedHost) pipelineCounts() (mails, batched int, commands []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.mails, h.batched, append([]string(nil), h.commands...)
 }
 
 func (h *scriptedHost) counts() (delivered int, sawBDAT bool) {
@@ -129,6 +151,17 @@ func (h *scriptedHost) serve(raw net.Conn) {
 		}
 		line = strings.TrimRight(line, "\r\n")
 		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+		h.mu.Lock()
+		h.commands = append(h.commands, verb)
+		if verb == "MAIL" {
+			h.mails++
+			// Already read from the socket with the MAIL line: sent in
+			// the same write, before the client saw the MAIL reply.
+			if next, _ := r.Peek(r.Buffered()); strings.HasPrefix(strings.ToUpper(string(next)), "RCPT") {
+				h.batched++
+			}
+		}
+		h.mu.Unlock()
 		switch verb {
 		case "EHLO":
 			if !tlsOn {
@@ -140,6 +173,9 @@ func (h *scriptedHost) serve(raw net.Conn) {
 			ext := "250-fake-upstream.test\r\n250-SIZE 10000000\r\n250-8BITMIME\r\n"
 			if h.chunking {
 				ext += "250-CHUNKING\r\n"
+			}
+			if h.pipelining {
+				ext += "250-PIPELINING\r\n"
 			}
 			if sent, _ := h.misbehave(c, w, "ehlo_tls", ext+"250 AUTH LOGIN PLAIN", "221 2.0.0 bye?"); !sent {
 				return

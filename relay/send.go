@@ -228,7 +228,10 @@ func submitSteps(ctx context.Context, addr string, m *Message, ev *eventSink) (s
 		ev.emit(SendEvent{Step: "mail", Status: StepFailed, Detail: errText(err)})
 		return StepMail, err
 	}
-	ev.emit(SendEvent{Step: "mail", Status: StepOK, Detail: "sender accepted by the smart host"})
+	// With PIPELINING upstream the relay answers MAIL before the smart
+	// host has seen it: its verdict on the sender arrives with the first
+	// recipient's reply (relay/pipeline.go), so do not claim it here.
+	ev.emit(SendEvent{Step: "mail", Status: StepOK, Detail: "sender accepted by the relay (the smart host's verdict on it comes with the first recipient at the latest)"})
 
 	ev.emit(SendEvent{Step: "rcpt", Status: StepRunning, Detail: fmt.Sprintf("RCPT TO: %d recipient(s)", len(m.To))})
 	accepted := 0
@@ -244,7 +247,7 @@ func submitSteps(ctx context.Context, addr string, m *Message, ev *eventSink) (s
 	if accepted == 0 {
 		return StepRcpt, rcptErr
 	}
-	ev.emit(SendEvent{Step: "rcpt", Status: StepOK, Detail: fmt.Sprintf("%d of %d recipient(s) accepted", accepted, len(m.To))})
+	ev.emit(SendEvent{Step: "rcpt", Status: StepOK, Detail: fmt.Sprintf("sender and %d of %d recipient(s) accepted by the smart host", accepted, len(m.To))})
 
 	ev.emit(SendEvent{Step: "data", Status: StepRunning, Detail: fmt.Sprintf("sending %d bytes", m.Size())})
 	w, err := c.Data()

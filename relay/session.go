@@ -46,9 +46,16 @@ type session struct {
 
 	// The transaction: owned by whichever of Mail/Rcpt/Reset/Logout or
 	// Data runs, never both at once (see waitData).
-	inTxn    bool           // upstream has MAIL FROM and no final reply yet
+	inTxn    bool           // the client's MAIL was accepted and no final reply yet
 	msg      *MessageRecord // the transaction being relayed
 	msgStart time.Time
+	// pending: the client's MAIL FROM, answered 250 but not yet sent
+	// upstream, because the smart host pipelines: it goes out with the
+	// first RCPT TO in one write (see pipeline.go).
+	pending *pendingMail
+	// mailRefused: the smart host refused the pipelined MAIL FROM; every
+	// further RCPT of this client transaction gets the same answer.
+	mailRefused *smtp.SMTPError
 }
 
 // dataWaitLimit bounds how long a command waits for an aborting Data. The
@@ -161,6 +168,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		// anyway, and the first transaction's record must not be lost.
 		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "Nested MAIL command: finish this message or send RSET first"}
 	}
+	s.mailRefused = nil
 	s.msg, s.msgStart = &MessageRecord{From: from}, time.Now()
 	if opts != nil {
 		s.msg.Size = opts.Size
@@ -183,6 +191,16 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err != nil {
 		reply := upstreamFailure(s.upstreamName(), err)
 		return s.finish(StepMail, reply, err)
+	}
+	if up.Pipelines() {
+		// Deferred: the client hears the smart host's verdict on the
+		// sender with its first RCPT (pipeline.go explains the mapping).
+		s.pending = &pendingMail{from: from, size: size, fresh: fresh}
+		s.inTxn = true
+		if s.conn != nil {
+			s.conn.setTxn(true)
+		}
+		return nil
 	}
 	up.dirty = true
 	err = up.Client.Mail(from, &smtp.MailOptions{Size: size})
@@ -218,9 +236,16 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		s.refuseRcpt(to, "")
 		return err
 	}
+	if s.mailRefused != nil {
+		s.refuseRcpt(to, "")
+		return s.mailRefused
+	}
 	up := s.currentUpstream()
 	if up == nil || s.msg == nil {
 		return upstreamLost(s.upstreamName(), "RCPT TO", errors.New("no upstream connection; send RSET and start again"))
+	}
+	if s.pending != nil {
+		return s.pipelinedRcpt(to)
 	}
 	if err := up.Client.Rcpt(to, nil); err != nil {
 		if se, ok := err.(*smtp.SMTPError); ok && se.Code >= 400 {
@@ -428,6 +453,7 @@ func stepCommand(step string) string {
 // transaction, this is its final reply: OnMessage hears of it.
 func (s *session) finish(step string, reply *smtp.SMTPError, err error) error {
 	s.inTxn = false
+	s.pending = nil
 	if s.conn != nil {
 		s.conn.setTxn(false)
 	}
@@ -477,7 +503,11 @@ func (s *session) Reset() {
 	if !s.waitData() {
 		return
 	}
-	if s.inTxn {
+	s.mailRefused = nil
+	if s.pending != nil {
+		// The deferred MAIL never left: upstream has nothing to reset.
+		s.pending, s.inTxn = nil, false
+	} else if s.inTxn {
 		s.resetUpstream()
 	}
 	s.abandon()
@@ -486,7 +516,12 @@ func (s *session) Reset() {
 func (s *session) resetUpstream() {
 	s.inTxn = false
 	if up := s.currentUpstream(); up != nil {
-		if err := up.Client.Reset(); err != nil {
+		if up.Pipelines() {
+			// Left dirty: the RSET goes out in front of the next MAIL
+			// and RCPT, in the same write, or before the pool parks it.
+			return
+		}
+		if err := up.Reset(); err != nil {
 			s.dropUpstream()
 			return
 		}

@@ -299,7 +299,7 @@ func (s *connectivityStep) refresh() {
 	}
 	if ses.onlineRoute() {
 		b.WriteString(wrap("Exchange Online's outbound connector always delivers on port 25 with STARTTLS and validates the certificate; it never logs in "+
-			"(the provider recognises your tenant by SPF), so there is no login step.", w) + "\n\n")
+			"(the provider recognises your tenant by SPF), so there is no login step. "+checks.OnlineVantageNote, w) + "\n\n")
 	}
 	b.WriteString(s.table.render(st, s.w, s.spin.View()) + "\n")
 	if s.report != nil {

@@ -122,6 +122,9 @@ func renderVerdict(w io.Writer, st checkStyles, rep checks.Report) {
 	if note := sizeNote(rep); note != "" {
 		writeHint(w, "", note)
 	}
+	if rep.As == checks.DialectExchangeOnline {
+		writeHint(w, "", checks.OnlineVantageNote)
+	}
 	unverified := rep.Unverified()
 	switch {
 	case len(bad) == 0:

@@ -92,6 +92,12 @@ func TestRealMTACheckAsExchangeOnlineProbesPort25WithoutAUTH(t *testing.T) {
 	if strings.Contains(errb.String(), fmt.Sprintf("[%d]", m.Port587)) && m.Port587 != 25 {
 		t.Errorf("port %d was probed:\n%s", m.Port587, errb)
 	}
+	// The human report says whose network the probe ran from.
+	a, out, errb = checkTestApp("", nil, nil)
+	if code := run(context.Background(), a, []string{"check", "--as", "exchange-online", "--host", m.Host, "--tls-server-name", m.ServerName,
+		"--ca-file", m.CAFile}); code != 0 || !strings.Contains(out.String(), "runs from your network, not Microsoft's") {
+		t.Errorf("exit %d; want the note that the port-25 check runs from the admin's network:\n%s\n%s", code, out, errb)
+	}
 }
 
 // The relay's upstream session submits as Exchange does: Postfix offers
