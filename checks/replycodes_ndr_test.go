@@ -97,6 +97,12 @@ func TestExplainLayersInnermostFirst(t *testing.T) {
 		{`451 4.4.0 Primary target IP address responded with: "421 Too many connections from your IP"`,
 			[]string{`421 Too many connections from your IP`, `451 4.4.0 Primary target IP address responded with`},
 			[]string{"", "4.4.0"}},
+		// a positive reply quoted inside a failure is why it failed (out of
+		// turn), not the reason to explain: "This is not an error" would
+		// tell the admin the opposite
+		{`451 4.5.0 relaywiz: upstream smtp.example.net:587 answered DATA with an unexpected "250 2.0.0 Ok: queued as NOTHING"; the message was not delivered, retry`,
+			[]string{`451 4.5.0 relaywiz: upstream smtp.example.net:587 answered DATA with an unexpected "250 2.0.0 Ok: queued as NOTHING"; the message was not delivered, retry`},
+			[]string{"4.5.0"}},
 		// one reply, an IP address and a version number in it: one layer
 		{`554 5.7.1 Relay access denied for 10.4.5.6 (TLS 1.2.3)`, []string{`554 5.7.1 Relay access denied for 10.4.5.6 (TLS 1.2.3)`}, []string{"5.7.1"}},
 	}

@@ -43,8 +43,14 @@ func ExplainLayers(text string) []ReplyLayer {
 		}
 		return []ReplyLayer{{Text: strings.TrimSpace(text), Info: info}}
 	}
-	var layers []ReplyLayer
-	for i := len(starts) - 1; i >= 0; i-- {
+	// Segments in text order, outermost first.
+	type segment struct {
+		text string
+		info ReplyInfo
+	}
+	var segs []segment
+	failed := false
+	for i := range starts {
 		from, to := starts[i], len(text)
 		if i+1 < len(starts) {
 			to = starts[i+1]
@@ -52,12 +58,34 @@ func ExplainLayers(text string) []ReplyLayer {
 		if i == 0 {
 			from = 0 // keep the words before the first code ("Remote Server returned")
 		}
-		seg := text[from:to]
-		info, ok := lookupOne(seg)
+		info, ok := lookupOne(text[from:to])
 		if !ok {
+			if len(segs) > 0 {
+				segs[len(segs)-1].text += text[from:to]
+			}
 			continue
 		}
-		layers = append(layers, ReplyLayer{Text: layerTrim(seg), Info: info})
+		failed = failed || info.Code >= 400
+		segs = append(segs, segment{text[from:to], info})
+	}
+	// A positive reply (2xx, 3xx) quoted inside a failure is why it failed
+	// ("answered DATA with an unexpected 250": out of turn), not a reason
+	// of its own: explaining it ("This is not an error") would tell the
+	// admin the opposite of the truth. It stays part of its wrapper's text.
+	if failed {
+		kept := segs[:0]
+		for _, sg := range segs {
+			if sg.info.Code > 0 && sg.info.Code < 400 && len(kept) > 0 {
+				kept[len(kept)-1].text += sg.text
+				continue
+			}
+			kept = append(kept, sg)
+		}
+		segs = kept
+	}
+	layers := make([]ReplyLayer, 0, len(segs))
+	for i := len(segs) - 1; i >= 0; i-- {
+		layers = append(layers, ReplyLayer{Text: layerTrim(segs[i].text), Info: segs[i].info})
 	}
 	return layers
 }
