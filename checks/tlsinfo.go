@@ -6,9 +6,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"relaywiz/files"
 	"strings"
 	"time"
+
+	"relaywiz/files"
 )
 
 // LoadRoots returns the system trust store plus the PEM certificates in
@@ -19,15 +20,32 @@ func LoadRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return nil, nil
 	}
-	data, err := files.ReadLimited(caFile, files.MaxCAFileBytes)
+	certs, err := ReadCAFile(caFile)
 	if err != nil {
-		return nil, fmt.Errorf("read CA file: %w", err)
+		return nil, err
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
-	n := 0
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
+// ReadCAFile reads a PEM bundle (bounded by files.MaxCAFileBytes) and
+// returns its certificates. It fails when the file cannot be read (the
+// error wraps the fs error, so callers can tell "missing" from "denied"),
+// when a certificate in it does not parse, or when it holds none. The
+// wizard checks its CA field with it, and LoadRoots builds on it, so both
+// accept exactly the same files.
+func ReadCAFile(caFile string) ([]*x509.Certificate, error) {
+	data, err := files.ReadLimited(caFile, files.MaxCAFileBytes)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	var certs []*x509.Certificate
 	for rest := data; ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
@@ -39,16 +57,31 @@ func LoadRoots(caFile string) (*x509.CertPool, error) {
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("CA file %s: %w", caFile, err)
+			return nil, &CAFileError{Path: caFile, Err: err}
 		}
-		pool.AddCert(cert)
-		n++
+		certs = append(certs, cert)
 	}
-	if n == 0 {
-		return nil, fmt.Errorf("CA file %s contains no PEM certificate", caFile)
+	if len(certs) == 0 {
+		return nil, &CAFileError{Path: caFile}
 	}
-	return pool, nil
+	return certs, nil
 }
+
+// CAFileError says a CA file was read but is not a usable PEM bundle: Err
+// is the parse error of a certificate in it, nil when it holds none.
+type CAFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *CAFileError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("CA file %s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("CA file %s contains no PEM certificate", e.Path)
+}
+
+func (e *CAFileError) Unwrap() error { return e.Err }
 
 // tlsVersionName renders a TLS version the way the JSON shows it: "TLS1.3".
 func tlsVersionName(v uint16) string {

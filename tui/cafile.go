@@ -1,15 +1,13 @@
 package tui
 
 import (
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"relaywiz/files"
+	"relaywiz/checks"
 )
 
 // The extra CA file is checked when the smart-host form is submitted, not
@@ -32,32 +30,19 @@ func checkCAFileCmd(path string) tea.Cmd {
 }
 
 func checkCAFile(path string) error {
-	data, err := files.ReadLimited(path, files.MaxCAFileBytes)
+	_, err := checks.ReadCAFile(path)
+	var bad *checks.CAFileError
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%s does not exist: give the path of the PEM file (the .crt/.pem the provider sent)", path)
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("%s cannot be read (permission denied)", path)
-	case err != nil:
-		return fmt.Errorf("%s cannot be read: %v", path, err)
-	}
-	n := 0
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-			return fmt.Errorf("%s: a certificate in it does not parse: %v", path, err)
-		}
-		n++
-	}
-	if n == 0 {
+	case errors.As(err, &bad) && bad.Err != nil:
+		return fmt.Errorf("%s: a certificate in it does not parse: %v", path, bad.Err)
+	case errors.As(err, &bad):
 		return fmt.Errorf("%s holds no PEM certificate (want -----BEGIN CERTIFICATE----- blocks)", path)
 	}
-	return nil
+	return fmt.Errorf("%s cannot be read: %v", path, err)
 }
