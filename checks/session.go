@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -542,10 +541,9 @@ func (s *session) handshake() (string, string, error) {
 	}
 	name := s.serverName()
 	var (
-		info              *TLSInfo
-		chainErr, nameErr error
-		verifyHint        string
-		versionErr        error
+		info       *TLSInfo
+		verifyHint string
+		versionErr error
 	)
 	// The SNI: Go omits it for IP literals; the Exchange Server dialect
 	// sends none at all, as Exchange does (see sni.go).
@@ -571,15 +569,8 @@ func (s *session) handshake() (string, string, error) {
 				versionErr = fmt.Errorf("server negotiated %s; TLS 1.2 or newer is required", info.Version)
 				return versionErr
 			}
-			chainErr, nameErr, verifyHint = verifyPeer(cs.PeerCertificates, roots, name, now)
-			info.ChainOK, info.HostnameOK = chainErr == nil, nameErr == nil
-			info.Verified = info.ChainOK && info.HostnameOK
+			verifyHint = judgePeer(info, cs.PeerCertificates, roots, name, now)
 			if !info.Verified {
-				var leaf *x509.Certificate
-				if len(cs.PeerCertificates) > 0 {
-					leaf = cs.PeerCertificates[0]
-				}
-				info.VerifyError = verifyErrorText(chainErr, nameErr, name, leaf)
 				if !s.o.InsecureSkipVerify {
 					return errors.New(info.VerifyError)
 				}

@@ -65,16 +65,7 @@ func (s *session) certWithSNI(name string, roots *x509.CertPool) (*TLSInfo, erro
 			now := time.Now()
 			info = describeTLS(cs, now)
 			info.ServerName, info.SNI = name, true
-			chainErr, nameErr, _ := verifyPeer(cs.PeerCertificates, roots, name, now)
-			info.ChainOK, info.HostnameOK = chainErr == nil, nameErr == nil
-			info.Verified = info.ChainOK && info.HostnameOK
-			if !info.Verified {
-				var leaf *x509.Certificate
-				if len(cs.PeerCertificates) > 0 {
-					leaf = cs.PeerCertificates[0]
-				}
-				info.VerifyError = verifyErrorText(chainErr, nameErr, name, leaf)
-			}
+			judgePeer(info, cs.PeerCertificates, roots, name, now)
 			return nil
 		},
 	}

@@ -127,6 +127,25 @@ func describeTLS(cs tls.ConnectionState, now time.Time) *TLSInfo {
 	return info
 }
 
+// judgePeer verifies the certificates a server presented for name and
+// records the verdict in info (ChainOK, HostnameOK, Verified, VerifyError);
+// it returns the hint for a failure. The handshake and the second, SNI
+// handshake judge their certificates with it, so the two cannot disagree
+// on what "verified" means.
+func judgePeer(info *TLSInfo, certs []*x509.Certificate, roots *x509.CertPool, name string, now time.Time) (hint string) {
+	chainErr, nameErr, hint := verifyPeer(certs, roots, name, now)
+	info.ChainOK, info.HostnameOK = chainErr == nil, nameErr == nil
+	info.Verified = info.ChainOK && info.HostnameOK
+	if !info.Verified {
+		var leaf *x509.Certificate
+		if len(certs) > 0 {
+			leaf = certs[0]
+		}
+		info.VerifyError = verifyErrorText(chainErr, nameErr, name, leaf)
+	}
+	return hint
+}
+
 // verifyPeer checks the chain and the name separately, so the result can
 // say which of the two is wrong; either error is nil when that part is
 // fine. The returned hint explains the first problem.
