@@ -20,16 +20,21 @@ import (
 
 const relayLong = `Run a local SMTP relay that forwards every message to the smart host the way
 Exchange's send connector will: STARTTLS required, the certificate verified,
-AUTH (LOGIN when offered, else PLAIN) only after TLS.
+AUTH only after TLS, in the dialect --as names (default exchange-server: a
+bare AUTH LOGIN answered at two 334 prompts, MAIL and RCPT pipelined, the
+whole message as one BDAT <n> LAST when the smart host offers CHUNKING).
 
 Point any SMTP client at it (swaks, a script, an application) to test the
 smart host before touching Exchange, or to reproduce a failure in minutes.
 
 How it behaves:
-  - Synchronous and streaming: the client gets its reply to DATA only after the
-    smart host answered, with the smart host's own code and text (a 550 stays a
-    550). There is no queue, so nothing is ever accepted and then dropped, and
-    the body is copied straight through: memory does not grow with size.
+  - Synchronous: the client gets its reply to DATA only after the smart host
+    answered, with the smart host's own code and text (a 550 stays a 550); 2xx
+    only when the smart host accepted, 4xx when its answer is unknown. There is
+    no queue, so nothing is ever accepted and then dropped. Memory stays
+    bounded: a message for BDAT is held in memory up to 4 MB and beyond that in
+    an unlinked temporary file encrypted with a key of its own; with DATA
+    upstream (--as generic) the body is copied straight through.
   - The smart host connection (TLS + AUTH) is opened at MAIL FROM, so an
     unreachable or untrusted smart host, or a wrong password, is answered there
     with a 451 that names the problem, before the client sends any data.
