@@ -269,7 +269,7 @@ func TestWizardEndToEndLab(t *testing.T) {
 	e.enter()
 	e.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 
-	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "pams.reg"} {
+	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "export.ps1", "pams.reg"} {
 		if _, err := os.Stat(filepath.Join(e.outDir, name)); err != nil {
 			t.Errorf("%s not written: %v", name, err)
 		}

@@ -174,7 +174,7 @@ func TestTmuxWalkthroughLabRealKeyring(t *testing.T) {
 		t.Fatalf("the summary is not left on the terminal:\n%s", s)
 	}
 
-	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "pams.reg"} {
+	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "export.ps1", "pams.reg"} {
 		if _, err := os.Stat(filepath.Join(work, "relaywiz-pams-onprem", name)); err != nil {
 			t.Errorf("%s not written: %v", name, err)
 		}

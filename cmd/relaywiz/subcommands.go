@@ -13,5 +13,6 @@ func addSubcommands(root *cobra.Command, a *app) {
 		newExplainCmd(a),
 		newDoctorCmd(a),
 		newStepsCmd(a),
+		newExportScriptCmd(a),
 	)
 }
