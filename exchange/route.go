@@ -103,10 +103,12 @@ func (o *Org) routeOnPrem(st *passState, addr, domain string, p Provider) Hop {
 		case runner.cost > win.cost:
 			why += fmt.Sprintf(", at a lower cost than %q (%s)", runner.conn.Name, runner.space)
 		default:
-			// Equal match and cost: Microsoft does not document the tie
-			// breaker; the model takes the name order (INFERRED).
-			why += fmt.Sprintf(", tied with %q (same match and cost: Exchange's choice is not documented)", runner.conn.Name)
-			inferred = true
+			// Equal match and cost: which one Exchange takes then is not
+			// in the documentation relaywiz follows, so the model does not
+			// guess.
+			return Hop{Recipient: addr, Kind: "unknown", Connector: win.conn.Name, Inferred: true,
+				Why: fmt.Sprintf("address space %s of %q ties with %q (%s): same match and cost, and which one Exchange takes is not documented",
+					win.space, win.conn.Name, runner.conn.Name, runner.space)}
 		}
 	}
 	if win.conn.IsScopedConnector {

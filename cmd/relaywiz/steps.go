@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"relaywiz/files"
 	"relaywiz/steps"
@@ -81,6 +82,23 @@ func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
+	addStepsAnswerFlags(fl, f)
+	fl.StringVar(&f.out, "out", "", "write every artifact into this directory (created if missing)")
+	fl.StringVar(&f.format, "format", "", "print one artifact to stdout: checklist, apply, undo, verify, export or reg")
+	fl.BoolVar(&f.force, "force", false, "with --out: replace existing files that differ (without it, relaywiz shows the differences and writes nothing)")
+	fl.BoolVar(&f.checkDNS, "check-dns", false, "look the placeholder domain up in public DNS and warn if it exists (needs network)")
+	_ = cmd.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return steps.IDs(), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return steps.Formats(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// addStepsAnswerFlags registers the scenario answers (--scenario, --trigger,
+// ..., --profile): steps and audit read the same answers the same way.
+func addStepsAnswerFlags(fl *pflag.FlagSet, f *stepsFlags) {
 	fl.StringVar(&f.scenario, "scenario", "", "the set-up to generate (see the list above)")
 	fl.StringArrayVar(&f.triggers, "trigger", nil, "what makes mail secure: subject=WORD, label=GUID (Online only) or sender=ADDRESS; repeatable, one rule per kind\n(default for the relay scenarios: subject=Secure; cryptshare-online: subject=[confidential])")
 	fl.StringVar(&f.smartHost, "smart-host", "", "smart host the connector delivers to (default: smtp.zivver.com for Zivver, the --gateway-ip for Cryptshare)")
@@ -96,17 +114,6 @@ func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 	fl.IntVar(&f.priority, "priority", 0, "priority of the (first) rule, 0 = top (default: at the end of the list; codetwo-online: right below the add-on rule)")
 	fl.StringVar(&f.testRecipient, "test-recipient", "", "an outside address you can read, for the connector validation and the final test")
 	fl.StringVar(&f.profile, "profile", "", "read the answers from a wizard profile (non-secret); flags override it")
-	fl.StringVar(&f.out, "out", "", "write every artifact into this directory (created if missing)")
-	fl.StringVar(&f.format, "format", "", "print one artifact to stdout: checklist, apply, undo, verify, export or reg")
-	fl.BoolVar(&f.force, "force", false, "with --out: replace existing files that differ (without it, relaywiz shows the differences and writes nothing)")
-	fl.BoolVar(&f.checkDNS, "check-dns", false, "look the placeholder domain up in public DNS and warn if it exists (needs network)")
-	_ = cmd.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return steps.IDs(), cobra.ShellCompDirectiveNoFileComp
-	})
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return steps.Formats(), cobra.ShellCompDirectiveNoFileComp
-	})
-	return cmd
 }
 
 // stepsLong lists the scenarios one line each, from the same catalogue the

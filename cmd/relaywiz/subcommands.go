@@ -14,5 +14,6 @@ func addSubcommands(root *cobra.Command, a *app) {
 		newDoctorCmd(a),
 		newStepsCmd(a),
 		newExportScriptCmd(a),
+		newAuditCmd(a),
 	)
 }
