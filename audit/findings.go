@@ -11,7 +11,7 @@ import (
 // findings explains every message that does not do what it should, naming
 // the Exchange object at fault and the fix, and adds what the admin should
 // know about routes that work.
-func findings(org *exchange.Org, in steps.Inputs, msgs []MessageReport) []Finding {
+func findings(org *exchange.Org, ours []string, msgs []MessageReport) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
 	add := func(f Finding) {
@@ -21,7 +21,6 @@ func findings(org *exchange.Org, in steps.Inputs, msgs []MessageReport) []Findin
 			out = append(out, f)
 		}
 	}
-	ours := expectedRules(in)
 	for _, m := range msgs {
 		res := m.result
 		if res.Verdict == exchange.VerdictLoop {
