@@ -275,10 +275,24 @@ func (d *Detection) zivverOnline(org *exchange.Org, id steps.ScenarioID, in step
 	}
 	d.Connector, d.Hosts = conn.Name, trimHosts(conn.SmartHosts)
 	header, words := false, false
+	var relay []exchange.TransportRule
 	for _, r := range org.SortedRules() {
-		if !strings.EqualFold(r.Actions.First("RouteMessageOutboundConnector"), conn.Name) {
-			continue
+		if strings.EqualFold(r.Actions.First("RouteMessageOutboundConnector"), conn.Name) {
+			relay = append(relay, r)
 		}
+	}
+	if len(relay) == 0 {
+		// No rule routes to the connector: take the rules that route to a
+		// connector that does not exist (a renamed connector, a typo).
+		for _, r := range org.SortedRules() {
+			if c := r.Actions.First("RouteMessageOutboundConnector"); c != "" {
+				if _, ok := outboundNamed(org, c); !ok {
+					relay = append(relay, r)
+				}
+			}
+		}
+	}
+	for _, r := range relay {
 		d.Rules = append(d.Rules, r.Name)
 		if hasHeaderCondition(r) && !strings.EqualFold(headerName(r), "msip_labels") {
 			header = true
@@ -421,7 +435,9 @@ func (d *Detection) codeTwo(org *exchange.Org, in steps.Inputs) bool {
 			continue
 		}
 		if oc, ok := outboundNamed(org, r.Actions.First("RouteMessageOutboundConnector")); ok &&
-			anyHost(oc.SmartHosts, func(h string) bool { return strings.HasSuffix(strings.ToLower(strings.Trim(h, "[]")), ".codetwo.online") }) {
+			anyHost(oc.SmartHosts, func(h string) bool {
+				return strings.HasSuffix(strings.ToLower(strings.Trim(h, "[]")), ".codetwo.online")
+			}) {
 			addon = r
 			break
 		}

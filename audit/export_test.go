@@ -71,6 +71,8 @@ func correctOrg(t *testing.T, in steps.Inputs) *exchange.Org {
 	return org
 }
 
+var fixtureTime = time.Date(2026, 11, 30, 14, 2, 11, 0, time.UTC)
+
 func exportOf(t *testing.T, org *exchange.Org) *exchange.Export {
 	t.Helper()
 	b, err := exchange.MarshalExport(org, time.Date(2026, 11, 30, 14, 2, 11, 0, time.UTC))
