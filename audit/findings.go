@@ -129,12 +129,12 @@ func whyNotProvider(org *exchange.Org, m MessageReport, ours []string) Finding {
 				Message: fmt.Sprintf("%s: rule %q: %s", m.Label, r.Rule, r.Why), Fix: "create or enable the connector the rule routes to, or correct the rule's RouteMessageOutboundConnector"}
 		}
 	}
-	if stopper != "" && !anyOursFired(pass, ours) {
+	if stopper != "" && len(ours) > 0 && !anyOursFired(pass, ours) {
 		return Finding{Severity: "fail", Code: "stop-rule-above", Object: stopper,
 			Message: fmt.Sprintf("%s: rule %q stops processing more rules before relaywiz's rules", m.Label, stopper),
 			Fix:     fmt.Sprintf("put relaywiz's rules above %q (relaywiz steps --priority 0), or switch off 'Stop processing more rules' on it", stopper)}
 	}
-	if !anyOursFired(pass, ours) {
+	if len(ours) > 0 && !anyOursFired(pass, ours) {
 		var whys []string
 		for _, r := range pass.Rules {
 			if isOurs(ours, r.Rule) {

@@ -10,10 +10,11 @@ import (
 type Neighbour struct {
 	ID   string // internet-connector, disclaimer, disclaimer-stop, smart-host, third-party
 	Name string // the Exchange object's name
-	// Breaks says the neighbour is expected to break the route unless the
-	// admin does something (the checklist and apply.ps1 say what).
-	Breaks bool
-	Add    func(org *exchange.Org, in steps.Inputs)
+	// MayBreak says the neighbour can break the route for some messages
+	// unless the admin does something (the checklist and apply.ps1 say
+	// what); a stop-processing rule breaks it only for the mail it matches.
+	MayBreak bool
+	Add      func(org *exchange.Org, in steps.Inputs)
 }
 
 // Neighbour object names.
@@ -59,7 +60,7 @@ func Neighbours(in steps.Inputs) []Neighbour {
 		out = append(out, Neighbour{ID: "internet-connector", Name: NeighbourInternet,
 			// For cryptshare-onprem an Internet connector that the admin
 			// did not name competes with the gateway connector for *.
-			Breaks: in.Scenario == steps.CryptshareOnPrem && !named(in.Connectors, NeighbourInternet),
+			MayBreak: in.Scenario == steps.CryptshareOnPrem && !named(in.Connectors, NeighbourInternet),
 			Add: func(org *exchange.Org, _ steps.Inputs) {
 				if !hasSend(org, NeighbourInternet) {
 					org.SendConnectors = append(org.SendConnectors, internetConnector(NeighbourInternet))
@@ -91,7 +92,7 @@ func Neighbours(in steps.Inputs) []Neighbour {
 		// A rule on top that stops processing hides every rule below it
 		// from the mail it matches; relaywiz's rules are only safe above it
 		// (--priority 0). The add-on scenario is broken the same way.
-		Breaks: stopBreaks(in),
+		MayBreak: stopBreaks(in),
 		Add: func(org *exchange.Org, _ steps.Inputs) {
 			addRuleOnTop(org, disclaimerRule(NeighbourSignatureStop, true))
 		}})

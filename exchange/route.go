@@ -104,11 +104,25 @@ func (o *Org) routeOnPrem(st *passState, addr, domain string, p Provider) Hop {
 			why += fmt.Sprintf(", at a lower cost than %q (%s)", runner.conn.Name, runner.space)
 		default:
 			// Equal match and cost: which one Exchange takes then is not
-			// in the documentation relaywiz follows, so the model does not
-			// guess.
-			return Hop{Recipient: addr, Kind: "unknown", Connector: win.conn.Name, Inferred: true,
-				Why: fmt.Sprintf("address space %s of %q ties with %q (%s): same match and cost, and which one Exchange takes is not documented",
-					win.space, win.conn.Name, runner.conn.Name, runner.space)}
+			// in the documentation relaywiz follows. If every tied
+			// connector leads to the same kind of hop, the verdict does not
+			// depend on it; otherwise the model does not guess.
+			tied := []candidate{win}
+			for _, c := range cands[1:] {
+				if c.length == win.length && c.cost == win.cost {
+					tied = append(tied, c)
+				}
+			}
+			first := sendHop(addr, win.conn, p)
+			for _, c := range tied[1:] {
+				if h := sendHop(addr, c.conn, p); h.Provider != first.Provider {
+					return Hop{Recipient: addr, Kind: "unknown", Connector: win.conn.Name, Inferred: true,
+						Why: fmt.Sprintf("address space %s of %q ties with %q (%s): same match and cost, and which one Exchange takes is not documented",
+							win.space, win.conn.Name, c.conn.Name, c.space)}
+				}
+			}
+			why += fmt.Sprintf(", tied with %q (same match and cost; either way the mail goes the same kind of route)", runner.conn.Name)
+			inferred = true
 		}
 	}
 	if win.conn.IsScopedConnector {
@@ -186,6 +200,9 @@ func tlsLevel(level string) string {
 // directly").
 func (o *Org) routeOnline(st *passState, addr, domain string, internal bool, p Provider) Hop {
 	if internal {
+		// Outbound connectors carry mail out of the organisation; a rule's
+		// RouteMessageOutboundConnector does not take internal recipients
+		// there (INFERRED: the cmdlet reference does not say either way).
 		return Hop{Recipient: addr, Kind: "internal", Why: fmt.Sprintf("%s is an accepted domain of the organisation", domain)}
 	}
 	if st.route != "" {

@@ -93,8 +93,13 @@ func TestExistenceTestsStopOnOtherErrors(t *testing.T) {
 				if call.Params["ErrorAction"] != psRaw("Stop") {
 					t.Errorf("%s %s line %d: %s without -ErrorAction Stop", c.name, f, call.Line, call.Cmdlet)
 				}
-				if call.Has("Identity") && !strings.Contains(lines[call.Line-1], "Find-Existing { "+call.Cmdlet) && !strings.Contains(lines[call.Line-1], "Get-HostedConnectionFilterPolicy") && !strings.Contains(lines[call.Line-1], "Get-OutboundConnector -Identity $Connector") {
-					t.Errorf("%s %s line %d: %s -Identity outside Find-Existing: %s", c.name, f, call.Line, call.Cmdlet, lines[call.Line-1])
+				line := lines[call.Line-1]
+				existence := false
+				for _, p := range []string{"$found = ", "$o = ", "$anchor = ", "$below = ", "if (", "if (-not ("} {
+					existence = existence || strings.HasPrefix(strings.TrimSpace(line), p)
+				}
+				if call.Has("Identity") && existence && !strings.Contains(line, "Find-Existing { "+call.Cmdlet) && !strings.Contains(line, "Get-HostedConnectionFilterPolicy") {
+					t.Errorf("%s %s line %d: existence test with %s -Identity outside Find-Existing: %s", c.name, f, call.Line, call.Cmdlet, line)
 				}
 			}
 			if strings.Contains(g[f], "Find-Existing") {

@@ -342,6 +342,10 @@ func (p *plan) NeedsPatterns() bool {
 	return false
 }
 
+// HasRules: apply.ps1 creates transport rules (and checks the rules above
+// them).
+func (p *plan) HasRules() bool { return p.has(kindTransportRule) }
+
 // NeedsWildcard: the Cryptshare on-premises check for competing connectors.
 func (p *plan) NeedsWildcard() bool { return p.has(kindCheckOtherConnect) }
 
@@ -366,9 +370,6 @@ func (p *plan) UsesLocalServer() bool {
 	}
 	return false
 }
-
-// HasRules: the plan creates transport rules.
-func (p *plan) HasRules() bool { return p.has(kindTransportRule) }
 
 // RulePredicateLines are the names of every rule condition, exception and
 // action, quoted and a few per line, for verify.ps1's list.
