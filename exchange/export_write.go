@@ -38,7 +38,7 @@ func MarshalExport(o *Org, exportedAt time.Time) ([]byte, error) {
 		ConnectionFilter   []obj  `json:"connectionFilter"`
 		TransportRules     []obj  `json:"transportRules"`
 	}{Version: ExportVersion, Platform: string(o.Platform), Organization: o.Organization,
-		ExportedAt: exportedAt.UTC().Format("2006-01-02T15:04:05.0000000Z"),
+		ExportedAt:      exportedAt.UTC().Format("2006-01-02T15:04:05.0000000Z"),
 		AcceptedDomains: []obj{}, MailContacts: []obj{}, SendConnectors: []obj{}, OutboundConnectors: []obj{},
 		InboundConnectors: []obj{}, ConnectionFilter: []obj{}, TransportRules: []obj{}}
 	for _, d := range o.AcceptedDomains {
