@@ -42,7 +42,7 @@ func FromExport(ex *exchange.Export, opt ExportOptions) (Report, Detection, erro
 			return Report{}, d, &ScenarioMismatchError{Msg: fmt.Sprintf("scenario: %q is not a scenario; use one of %s", opt.Inputs.Scenario, strings.Join(steps.IDs(), ", "))}
 		}
 		if (s.Online) != (org.Platform == exchange.Online) {
-			return Report{}, d, &ScenarioMismatchError{Msg: fmt.Sprintf("scenario: %s is for %s, but the export is from %s", s.ID, platformName(platformOf(s)), platformName(string(org.Platform)))}
+			return Report{}, d, &ScenarioMismatchError{Msg: fmt.Sprintf("scenario: %s is for %s, but the export is from %s", s.ID, exchangeName(platformOf(s)), exchangeName(string(org.Platform)))}
 		}
 		d, _ = DetectFor(&org, *opt.Inputs)
 	} else {
@@ -101,6 +101,13 @@ func FromExport(ex *exchange.Export, opt ExportOptions) (Report, Detection, erro
 	sortFindings(all)
 	rep.Findings = all
 	return rep, d, nil
+}
+
+func exchangeName(p string) string {
+	if p == string(exchange.Online) {
+		return "Exchange Online"
+	}
+	return "Exchange Server (on-premises)"
 }
 
 func platformOf(s steps.Scenario) string {
@@ -305,7 +312,7 @@ func sendFindings(org *exchange.Org, d Detection) []Finding {
 			}
 			if !spacesCover(c.AddressSpaces, exchange.Domain(addr)) {
 				add("fail", "contact-outside-address-space", name,
-					fmt.Sprintf("rule %q redirects to %s, whose domain %s is outside send connector %q's address space (%s): the message goes out by MX, unsecured", r.Name, addr, exchange.Domain(addr), c.Name, strings.Join(c.AddressSpaces, ", ")),
+					fmt.Sprintf("rule %q redirects to %s, whose domain %s is outside send connector %q's address space (%s): the redirected message does not reach the provider; it leaves through another connector or by MX, unsecured, or waits in the queue", r.Name, addr, exchange.Domain(addr), c.Name, strings.Join(c.AddressSpaces, ", ")),
 					fmt.Sprintf("give the contact an address in %s (Set-MailContact -Identity '%s' -ExternalEmailAddress <alias>@%s), or correct the connector's address space", orWord(d.Placeholder, "the connector's address space"), name, orWord(d.Placeholder, "<placeholder domain>")))
 			}
 		}
