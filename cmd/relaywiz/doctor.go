@@ -25,6 +25,7 @@ import (
 	"relaywiz/creds"
 	"relaywiz/files"
 	"relaywiz/relay"
+	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
 )
 
@@ -51,6 +52,8 @@ type doctorOptions struct {
 	triggerLabels   []string
 	triggerSubjects []string
 	json            bool
+
+	export string // export.ps1's JSON: the live org's audit joins the findings
 
 	profile string
 	send    bool // send to the profile's test recipient
@@ -83,10 +86,13 @@ What it does, in order:
   5. with --headers FILE (or -): analyses the received message's headers
      like 'relaywiz headers'; on a terminal after a test send it asks for
      them (press Enter to skip)
+  6. with --export FILE (the JSON export.ps1 wrote): audits the live Exchange
+     organisation like 'relaywiz audit --export' and adds its findings
+     (rules, connectors, domains, each naming the object)
 
 Findings are ✗ failures (the first one is the most likely cause), ! warnings
 and ✓ what works. --json prints {"findings":[…],"check":{…},"dns":[…],
-"send":{…}|null,"headers":{…}|null}.
+"send":{…}|null,"headers":{…}|null,"audit":{…}|null}.
 
 Exit status:
   0   no failure found
@@ -144,6 +150,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 	f.StringArrayVar(&o.triggerLabels, "trigger-label", nil, "label GUID that must route through the provider, for the header analysis (repeatable; default: the profile's)")
 	f.StringArrayVar(&o.triggerSubjects, "trigger-subject", nil, "subject word that must route through the provider, for the header analysis (repeatable; default: the profile's)")
 	f.BoolVar(&o.json, "json", false, "print one JSON document instead of the report")
+	f.StringVar(&o.export, "export", "", "export.ps1's JSON file of the Exchange organisation: its audit's findings (rules, connectors, domains) join the list")
 	return cmd
 }
 
@@ -311,6 +318,13 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 		SendTo: o.sendTo, From: o.from, Trigger: o.trigger,
 		ProviderHosts: o.providerHosts, TriggerLabels: o.triggerLabels, TriggerSubjects: o.triggerSubjects,
 	}
+	if o.export != "" {
+		ex, err := readExportFlag(o.export)
+		if err != nil {
+			return err
+		}
+		plan.Export = ex
+	}
 	headers, headersName := doctorHeaders(a, o)
 	progress := func(ev troubleshoot.DoctorEvent) {
 		switch ev.Kind {
@@ -439,12 +453,14 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 		if f.Setting != "" {
 			title = "[" + f.Setting + "] " + title
 		}
-		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, st.mark(f.Severity)), "      ", title)
+		// Findings quote the smart host, DNS and exported objects: other
+		// people's text.
+		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, st.mark(f.Severity)), "      ", termtext.Escape(title))
 		if f.Detail != "" {
-			wrapIndented(w, "      ", "      ", f.Detail)
+			wrapIndented(w, "      ", "      ", termtext.Escape(f.Detail))
 		}
 		if f.Fix != "" {
-			wrapIndented(w, "      "+st.bold.Render("fix:")+" ", "           ", f.Fix)
+			wrapIndented(w, "      "+st.bold.Render("fix:")+" ", "           ", termtext.Escape(f.Fix))
 		}
 	}
 }
