@@ -19,6 +19,7 @@ import (
 	"relaywiz/checks"
 	"relaywiz/creds"
 	"relaywiz/files"
+	"relaywiz/termtext"
 	"relaywiz/troubleshoot"
 )
 
@@ -41,7 +42,10 @@ type troubleshootStep struct {
 	ports   string
 	user    string
 	msgPath string
-	sendTo  string // the last test recipient, for the send form
+	// exportPath is export.ps1's JSON of the Exchange organisation: its
+	// audit's findings join the list.
+	exportPath string
+	sendTo     string // the last test recipient, for the send form
 
 	phase  troublePhase
 	gen    int
@@ -181,6 +185,9 @@ func (s *troubleshootStep) showForm() tea.Cmd {
 		huh.NewInput().Title("A received message to analyse (optional)").
 			Description("Path of a saved .eml or a text file with its headers (Outlook: File > Properties > Internet headers).").
 			Value(&s.msgPath).Validate(validatePathSyntax),
+		huh.NewInput().Title("Exchange export to audit (optional)").
+			Description("Path of the JSON file export.ps1 wrote (relaywiz export-script prints the script; it only reads). Its rules and connectors are judged too.").
+			Value(&s.exportPath).Validate(validatePathSyntax),
 	))
 	s.SetSize(s.w, s.h)
 	return s.form.Init()
@@ -345,13 +352,24 @@ func (s *troubleshootStep) run(sendTo string) tea.Cmd {
 	ctx, cancel := context.WithCancel(s.c.Ctx)
 	s.cancel = cancel
 	gen, store := s.gen, s.c.Deps.Creds
+	exportPath := strings.TrimSpace(s.exportPath)
 	work := func() tea.Msg {
 		ch := startWorker(ctx, 32, func(emit func(tea.Msg)) {
 			pw := troublePassword(ctx, store, plan.Host, plan.User, held)
 			defer creds.Zero(pw.Secret)
+			var exportErr error
+			if exportPath != "" {
+				plan.Export, exportErr = troubleshoot.ReadExport(exportPath)
+			}
 			res, err := troubleshoot.RunDoctor(ctx, plan, pw, deps, func(ev troubleshoot.DoctorEvent) {
 				emit(troubleEventMsg{gen, ev})
 			})
+			if exportErr != nil && err == nil {
+				// The diagnosis stands without the export; say why it is missing.
+				res.Findings = append(res.Findings, troubleshoot.Finding{Severity: troubleshoot.SevWarn, Setting: troubleshoot.SettingExchange,
+					Title: "the Exchange export could not be read", Detail: exportErr.Error(),
+					Fix: "give the path of the JSON file export.ps1 wrote (it prints it at the end), copied whole"})
+			}
 			emit(troubleDoneMsg{gen: gen, res: res, err: err})
 		})
 		return troubleStartedMsg{gen, ch}
@@ -418,16 +436,18 @@ func (s *troubleshootStep) refresh() {
 		}
 		for _, f := range r.res.Findings {
 			mark, style := severityMark(st, f.Severity)
-			text := f.Title
+			// Findings quote the smart host, DNS, the message and the
+			// export: other people's text.
+			text := termtext.Escape(f.Title)
 			if f.Setting != "" && f.Severity != troubleshoot.SevOK {
 				text += " [" + f.Setting + "]"
 			}
 			b.WriteString(style.Render(hang(mark+" ", text, w)) + "\n")
 			if f.Detail != "" {
-				b.WriteString(hang("  ", f.Detail, w) + "\n")
+				b.WriteString(hang("  ", termtext.Escape(f.Detail), w) + "\n")
 			}
 			if f.Fix != "" {
-				b.WriteString(hang("  Fix: ", f.Fix, w) + "\n")
+				b.WriteString(hang("  Fix: ", termtext.Escape(f.Fix), w) + "\n")
 			}
 		}
 		b.WriteString(s.renderParts(true)) // what did not run, and why
@@ -481,7 +501,7 @@ func (s *troubleshootStep) View() string {
 	st := s.c.Styles
 	switch s.phase {
 	case troubleForm:
-		return st.Subtle.Render(wrap("Re-runs the checks and the DNS checks, and reads a received message's headers to name the broken link.", max(s.w-2, 20))) +
+		return st.Subtle.Render(wrap("Re-runs the checks and the DNS checks, reads a received message's headers and audits an Exchange export to name the broken link.", max(s.w-2, 20))) +
 			"\n\n" + s.form.View()
 	case troubleSendForm:
 		return s.form.View()
