@@ -141,6 +141,13 @@ var fixtures = []fixture{
 	}, exit: 0, code: "tls-not-validated", object: pamsConn},
 	{file: "onprem/ip-smart-host", base: "pams-onprem/ip", scenario: true,
 		exit: 1, code: "ip-smart-host-auth-tls", object: pamsConn},
+	{file: "onprem/more-specific-connector", base: "cryptshare-onprem", mutate: func(o *exchange.Org) {
+		// A partner connector for one domain is more specific than the
+		// gateway's *: mail to that partner bypasses the gateway.
+		o.SendConnectors = append(o.SendConnectors, exchange.SendConnector{Name: "Partner example.net", Enabled: true,
+			AddressSpaces: []string{"SMTP:example.net;1"}, DNSRoutingEnabled: true, SmartHostAuthMechanism: "None",
+			SourceTransportServers: []string{"EX01"}, MaxMessageSize: "35MB"})
+	}, exit: 1, code: "other-connector", object: "Partner example.net"},
 	{file: "onprem/old-connector-enabled", base: "cryptshare-onprem", mutate: func(o *exchange.Org) { sendConn(o, "Internet").Enabled = true },
 		exit: 1, code: "connector-tie", object: "Internet"},
 
