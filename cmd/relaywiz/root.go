@@ -26,6 +26,7 @@ step is also a subcommand for scripts and support sessions:
   headers  read a received message's headers and tell whether it went out secured
   explain  explain an SMTP reply or NDR text: meaning, likely cause here, fix
   doctor   diagnose the whole route, most likely cause first
+  export-script  print export.ps1: the read-only export of the org for 'audit --export'
 
 Exit status: 0 success; 2 dns/connect, 21 banner, 22 ehlo, 29 starttls/tls,
 28 auth (as swaks); 64 bad input; 69 keyring unavailable; 130 interrupted.
