@@ -38,14 +38,57 @@ func (i Intent) Ok(v exchange.Verdict) bool {
 	return false
 }
 
-func outlook(subject string) exchange.Message {
-	return exchange.Message{From: OrgUser, To: []string{OutsideAddress}, Subject: subject, Via: exchange.ViaOutlook,
-		Server: steps.LocalServerName, SizeBytes: 64 << 10}
+// identity is who sends the audit's messages in an organisation: a user
+// and a colleague in its default authoritative domain, on a transport
+// server that may use its scoped connectors.
+type identity struct {
+	user, colleague, server string
+}
+
+// identityOf picks the sender from the organisation's own objects, so the
+// same messages work on the plan's model and on a live export.
+func identityOf(org *exchange.Org, p exchange.Provider) identity {
+	id := identity{user: OrgUser, colleague: OrgColleague, server: steps.LocalServerName}
+	if org == nil {
+		return id
+	}
+	domain := ""
+	for _, d := range org.AcceptedDomains {
+		authoritative := d.DomainType == "" || strings.EqualFold(d.DomainType, "Authoritative")
+		if authoritative && !strings.HasPrefix(d.DomainName, "*") && (domain == "" || d.Default) {
+			domain = strings.ToLower(d.DomainName)
+			if d.Default {
+				break
+			}
+		}
+	}
+	if domain != "" {
+		id.user, id.colleague = "alice@"+domain, "bob@"+domain
+	}
+	// The server is one the provider's scoped connector serves (the
+	// placeholder route works only from its site).
+	for _, c := range org.SendConnectors {
+		if c.Enabled && c.IsScopedConnector && len(c.SourceTransportServers) > 0 && servesProvider(c, p) {
+			id.server = c.SourceTransportServers[0]
+			break
+		}
+	}
+	return id
 }
 
 // DefaultCases are the scenario's triggered message(s) (one per trigger),
-// an untriggered message to the outside and an internal message.
-func DefaultCases(in steps.Inputs) []Case {
+// an untriggered message to the outside and an internal message, sent in
+// the plan's model organisation.
+func DefaultCases(in steps.Inputs) []Case { return CasesFor(in, nil) }
+
+// CasesFor is DefaultCases for a given organisation (the plan's model, or
+// one read from an export): the sender is a user of its default domain.
+func CasesFor(in steps.Inputs, org *exchange.Org) []Case {
+	id := identityOf(org, ProviderOf(in))
+	outlook := func(subject string) exchange.Message {
+		return exchange.Message{From: id.user, To: []string{OutsideAddress}, Subject: subject, Via: exchange.ViaOutlook,
+			Server: id.server, SizeBytes: 64 << 10}
+	}
 	var out []Case
 	add := func(label string, m exchange.Message, intent Intent) {
 		out = append(out, Case{Label: label, Message: m, Intent: intent})
@@ -93,18 +136,20 @@ func DefaultCases(in steps.Inputs) []Case {
 		add("untriggered: ordinary mail to the outside", outlook("Lunch on Friday"), IntentNotProvider)
 	}
 	internal := outlook("Team meeting")
-	internal.To = []string{OrgColleague}
+	internal.To = []string{id.colleague}
 	add("internal: mail to a colleague", internal, IntentInternal)
 	return out
 }
 
 // IntentOf decides what a message given with --message should do, from
 // the scenario's triggers as the admin described them (not from the
-// model, so the model is checked against an independent statement).
-func IntentOf(in steps.Inputs, m exchange.Message) Intent {
+// model, so the model is checked against an independent statement). Its
+// recipients are internal when they are in one of org's authoritative
+// domains (nil: the plan's model organisation).
+func IntentOf(in steps.Inputs, org *exchange.Org, m exchange.Message) Intent {
 	internal := true
 	for _, r := range m.To {
-		if exchange.Domain(r) != OrgDomain {
+		if !authoritative(org, exchange.Domain(r)) {
 			internal = false
 		}
 	}
@@ -274,4 +319,27 @@ func splitSpec(s string) ([]string, error) {
 		out = append(out, cur.String())
 	}
 	return out, nil
+}
+
+func authoritative(org *exchange.Org, domain string) bool {
+	if org == nil {
+		return domain == OrgDomain
+	}
+	for _, d := range org.AcceptedDomains {
+		if strings.EqualFold(d.DomainName, domain) && (d.DomainType == "" || strings.EqualFold(d.DomainType, "Authoritative")) {
+			return true
+		}
+	}
+	return false
+}
+
+func servesProvider(c exchange.SendConnector, p exchange.Provider) bool {
+	for _, h := range c.SmartHosts {
+		for _, ph := range p.Hosts {
+			if strings.EqualFold(strings.Trim(h, "[]"), strings.Trim(ph, "[]")) {
+				return true
+			}
+		}
+	}
+	return false
 }

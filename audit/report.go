@@ -90,9 +90,9 @@ func Run(opt Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	cases := DefaultCases(in)
+	cases := CasesFor(in, org)
 	for _, m := range opt.Messages {
-		cases = append(cases, Case{Label: "given with --message", Message: m, Intent: IntentOf(in, m)})
+		cases = append(cases, Case{Label: "given with --message", Message: m, Intent: IntentOf(in, org, m)})
 	}
 	return Audit(org, in, cases, opt.Proven), nil
 }
@@ -107,8 +107,13 @@ func Audit(org *exchange.Org, in steps.Inputs, cases []Case, proven map[string]s
 // the provider given (an export names them its own way).
 func auditWith(org *exchange.Org, in steps.Inputs, ours []string, p exchange.Provider, cases []Case, proven map[string]string) Report {
 	rep := Report{Platform: string(org.Platform), Scenario: string(in.Scenario)}
-	for _, c := range cases {
-		res := exchange.Simulate(org, c.Message, p)
+	msgs := make([]exchange.Message, len(cases))
+	for i, c := range cases {
+		msgs[i] = c.Message
+	}
+	results := exchange.SimulateAll(org, msgs, p)
+	for i, c := range cases {
+		res := results[i]
 		mr := MessageReport{
 			Label: c.Label, Intent: c.Intent, Verdict: string(res.Verdict), OK: c.Intent.Ok(res.Verdict),
 			Reason: res.Reason, Message: messageJSON(c.Message), result: res,
@@ -116,6 +121,11 @@ func auditWith(org *exchange.Org, in steps.Inputs, ours []string, p exchange.Pro
 		if len(res.Passes) > 0 {
 			mr.entry = res.Passes[0].Entry
 		}
+		n := 0
+		for _, pass := range res.Passes {
+			n += len(pass.Rules)
+		}
+		mr.Rules = make([]RuleJSON, 0, n)
 		for i, pass := range res.Passes {
 			for _, r := range pass.Rules {
 				mr.Rules = append(mr.Rules, RuleJSON{Pass: i + 1, Name: r.Rule, Priority: r.Priority, Outcome: r.Outcome,

@@ -15,173 +15,222 @@ type evalCtx struct {
 }
 
 // predicate evaluates one condition (or, with ExceptIf, exception) from a
-// rule's Params. Its result comes with the reason, in a few words.
+// rule's Params. eval decides; why explains, and is called only for the
+// predicates that decided the rule's outcome (explanations cost more than
+// the decisions).
 type predicate struct {
 	// companion is the second parameter that belongs to it (the words of a
 	// header condition); it is consumed with it.
 	companion string
-	eval      func(c evalCtx, v, comp []string) (Tri, string)
+	eval      func(c evalCtx, v, comp []string) Tri
+	why       func(c evalCtx, v, comp []string) string
+	dynamic   bool // why depends on the message, not only on the rule
 }
+
+func tri(b bool) Tri {
+	if b {
+		return True
+	}
+	return False
+}
+
+// text builds a predicate that looks at some texts of the message.
+func words(what string, texts func(c evalCtx) []string) predicate {
+	return predicate{
+		eval: func(c evalCtx, v, _ []string) Tri { return tri(anyWord(texts(c), v)) },
+		why:  func(_ evalCtx, v, _ []string) string { return what + " contains " + quoteList(v) },
+	}
+}
+
+func patterns(what string, texts func(c evalCtx) []string) predicate {
+	return predicate{
+		eval: func(c evalCtx, v, _ []string) Tri { return anyPattern(texts(c), v) },
+		why:  func(_ evalCtx, v, _ []string) string { return what + " matches " + quoteList(v) },
+	}
+}
+
+func subject(c evalCtx) []string       { return []string{c.msg.Subject} }
+func subjectOrBody(c evalCtx) []string { return []string{c.msg.Subject, c.msg.Body} }
+func sender(c evalCtx) []string        { return []string{c.msg.From} }
+func recipients(c evalCtx) []string    { return c.msg.To }
 
 // predicates are the conditions the model knows. Names are the
 // New-TransportRule parameter names; each is documented on that cmdlet's
 // page (office-docs-powershell, exchange-ps/ExchangePowerShell/New-TransportRule.md).
 var predicates = map[string]predicate{
-	"HeaderContainsMessageHeader": {companion: "HeaderContainsWords", eval: headerContains},
-	"HeaderMatchesMessageHeader":  {companion: "HeaderMatchesPatterns", eval: headerMatches},
-	"SubjectContainsWords": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return triWhy(anyWord([]string{c.msg.Subject}, v), "subject contains "+quoteList(v))
-	}},
-	"SubjectMatchesPatterns": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return anyPattern([]string{c.msg.Subject}, v), "subject matches " + quoteList(v)
-	}},
-	"SubjectOrBodyContainsWords": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return triWhy(anyWord([]string{c.msg.Subject, c.msg.Body}, v), "subject or body contains "+quoteList(v))
-	}},
-	"SubjectOrBodyMatchesPatterns": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return anyPattern([]string{c.msg.Subject, c.msg.Body}, v), "subject or body matches " + quoteList(v)
-	}},
-	"From": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		out := False
-		for _, id := range v {
-			switch c.org.sameAddress(id, c.msg.From) {
-			case True:
-				return True, "sender is " + id
-			case Unknown:
-				out = Unknown
+	"HeaderContainsMessageHeader": {companion: "HeaderContainsWords",
+		eval: func(c evalCtx, v, w []string) Tri {
+			if len(w) == 0 {
+				return Unknown
 			}
-		}
-		if out == Unknown {
-			return Unknown, "sender is one of " + quoteList(v) + " (a name the model cannot resolve to an address)"
-		}
-		return False, "sender is one of " + quoteList(v)
-	}},
-	"FromAddressContainsWords": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return triWhy(anyWord([]string{c.msg.From}, v), "sender address contains "+quoteList(v))
-	}},
-	"FromAddressMatchesPatterns": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return anyPattern([]string{c.msg.From}, v), "sender address matches " + quoteList(v)
-	}},
-	"SenderDomainIs": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return triWhy(domainIn(Domain(c.msg.From), v), "sender domain is "+quoteList(v))
-	}},
-	"FromScope": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		in := c.org.fromInside(c.msg)
-		want := strings.EqualFold(first(v), "InOrganization")
-		if !want && !strings.EqualFold(first(v), "NotInOrganization") {
-			return Unknown, "FromScope " + first(v) + " (a value the model does not know)"
-		}
-		return triWhy(in == want, "sender is "+scopeWord(want))
-	}},
-	"SentToScope": {eval: sentToScope},
-	"SentTo": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		out := False
-		for _, r := range c.msg.To {
+			return tri(anyWord(c.msg.HeaderValues(first(v)), w))
+		},
+		why: func(_ evalCtx, v, w []string) string {
+			if len(w) == 0 {
+				return "header " + first(v) + " without HeaderContainsWords"
+			}
+			return "header " + first(v) + " contains " + quoteList(w)
+		}},
+	"HeaderMatchesMessageHeader": {companion: "HeaderMatchesPatterns",
+		eval: func(c evalCtx, v, p []string) Tri {
+			if len(p) == 0 {
+				return Unknown
+			}
+			return anyPattern(c.msg.HeaderValues(first(v)), p)
+		},
+		why: func(_ evalCtx, v, p []string) string {
+			if len(p) == 0 {
+				return "header " + first(v) + " without HeaderMatchesPatterns"
+			}
+			return "header " + first(v) + " matches " + quoteList(p)
+		}},
+	"SubjectContainsWords":                 words("subject", subject),
+	"SubjectMatchesPatterns":               patterns("subject", subject),
+	"SubjectOrBodyContainsWords":           words("subject or body", subjectOrBody),
+	"SubjectOrBodyMatchesPatterns":         patterns("subject or body", subjectOrBody),
+	"FromAddressContainsWords":             words("sender address", sender),
+	"FromAddressMatchesPatterns":           patterns("sender address", sender),
+	"RecipientAddressContainsWords":        words("a recipient address", recipients),
+	"AnyOfRecipientAddressContainsWords":   words("any recipient address", recipients),
+	"RecipientAddressMatchesPatterns":      patterns("a recipient address", recipients),
+	"AnyOfRecipientAddressMatchesPatterns": patterns("any recipient address", recipients),
+	"From": {
+		eval: func(c evalCtx, v, _ []string) Tri {
+			out := False
 			for _, id := range v {
-				switch c.org.sameAddress(id, r) {
+				switch c.org.sameAddress(id, c.msg.From) {
 				case True:
-					return True, "sent to " + id
+					return True
 				case Unknown:
 					out = Unknown
 				}
 			}
-		}
-		return out, "sent to one of " + quoteList(v)
-	}},
-	"RecipientDomainIs": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		for _, r := range c.msg.To {
-			if domainIn(Domain(r), v) {
-				return True, "a recipient's domain is " + quoteList(v)
+			return out
+		},
+		why: func(_ evalCtx, v, _ []string) string {
+			return "sender is one of " + quoteList(v) + " (names the model cannot resolve to an address are unknown)"
+		}},
+	"SenderDomainIs": {
+		eval: func(c evalCtx, v, _ []string) Tri { return tri(domainIn(Domain(c.msg.From), v)) },
+		why:  func(_ evalCtx, v, _ []string) string { return "sender domain is " + quoteList(v) }},
+	"FromScope": {
+		eval: func(c evalCtx, v, _ []string) Tri {
+			switch strings.ToLower(first(v)) {
+			case "inorganization":
+				return tri(c.org.fromInside(c.msg))
+			case "notinorganization":
+				return tri(!c.org.fromInside(c.msg))
 			}
-		}
-		return False, "a recipient's domain is " + quoteList(v)
-	}},
-	"RecipientAddressContainsWords": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return triWhy(anyWord(c.msg.To, v), "a recipient address contains "+quoteList(v))
-	}},
-	"AnyOfRecipientAddressContainsWords": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return triWhy(anyWord(c.msg.To, v), "any recipient address contains "+quoteList(v))
-	}},
-	"RecipientAddressMatchesPatterns": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return anyPattern(c.msg.To, v), "a recipient address matches " + quoteList(v)
-	}},
-	"AnyOfRecipientAddressMatchesPatterns": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return anyPattern(c.msg.To, v), "any recipient address matches " + quoteList(v)
-	}},
-	"FromMemberOf": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return memberOf(c, []string{c.msg.From}, v, "sender is a member of ")
-	}},
-	"SentToMemberOf": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		return memberOf(c, c.msg.To, v, "a recipient is a member of ")
-	}},
-	"SenderIpRanges": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		if c.msg.SenderIP == "" {
-			return False, "sender IP in " + quoteList(v) + " (no sender IP: submitted by a client)"
-		}
-		t, err := ipInRanges(c.msg.SenderIP, v)
-		if err != nil {
-			return Unknown, err.Error()
-		}
-		return triWhy(t, "sender IP "+c.msg.SenderIP+" is in "+quoteList(v))
-	}},
-	"MessageSizeOver": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		n, ok := ParseSize(first(v))
-		if !ok {
-			return Unknown, "message size over " + first(v) + " (a size the model cannot read)"
-		}
-		return triWhy(c.msg.SizeBytes > n, "message size over "+first(v))
-	}},
-	"AttachmentSizeOver": {eval: func(c evalCtx, v, _ []string) (Tri, string) {
-		n, ok := ParseSize(first(v))
-		if !ok {
-			return Unknown, "attachment size over " + first(v) + " (a size the model cannot read)"
-		}
-		return triWhy(c.msg.Attachment > n, "an attachment is larger than "+first(v))
-	}},
+			return Unknown
+		},
+		why: func(_ evalCtx, v, _ []string) string { return "sender is " + scopeName(first(v)) }},
+	"SentToScope": {
+		eval: func(c evalCtx, v, _ []string) Tri {
+			var want bool
+			switch strings.ToLower(first(v)) {
+			case "inorganization":
+				want = true
+			case "notinorganization":
+			default:
+				// ExternalPartner / ExternalNonPartner depend on domain
+				// security settings the model does not have.
+				return Unknown
+			}
+			for _, r := range c.msg.To {
+				if c.org.isInternalDomain(Domain(r)) == want {
+					return True
+				}
+			}
+			return False
+		},
+		why: func(_ evalCtx, v, _ []string) string { return "a recipient is " + scopeName(first(v)) }},
+	"SentTo": {
+		eval: func(c evalCtx, v, _ []string) Tri {
+			out := False
+			for _, r := range c.msg.To {
+				for _, id := range v {
+					switch c.org.sameAddress(id, r) {
+					case True:
+						return True
+					case Unknown:
+						out = Unknown
+					}
+				}
+			}
+			return out
+		},
+		why: func(_ evalCtx, v, _ []string) string { return "sent to one of " + quoteList(v) }},
+	"RecipientDomainIs": {
+		eval: func(c evalCtx, v, _ []string) Tri {
+			for _, r := range c.msg.To {
+				if domainIn(Domain(r), v) {
+					return True
+				}
+			}
+			return False
+		},
+		why: func(_ evalCtx, v, _ []string) string { return "a recipient's domain is " + quoteList(v) }},
+	"FromMemberOf": {
+		eval: func(c evalCtx, v, _ []string) Tri { return memberOf(c, []string{c.msg.From}, v) },
+		why: func(_ evalCtx, v, _ []string) string {
+			return "sender is a member of " + quoteList(v) + " (a group whose members the model was not given is unknown)"
+		}},
+	"SentToMemberOf": {
+		eval: func(c evalCtx, v, _ []string) Tri { return memberOf(c, c.msg.To, v) },
+		why: func(_ evalCtx, v, _ []string) string {
+			return "a recipient is a member of " + quoteList(v) + " (a group whose members the model was not given is unknown)"
+		}},
+	"SenderIpRanges": {dynamic: true,
+		eval: func(c evalCtx, v, _ []string) Tri {
+			if c.msg.SenderIP == "" {
+				return False
+			}
+			ok, err := ipInRanges(c.msg.SenderIP, v)
+			if err != nil {
+				return Unknown
+			}
+			return tri(ok)
+		},
+		why: func(c evalCtx, v, _ []string) string {
+			if c.msg.SenderIP == "" {
+				return "sender IP in " + quoteList(v) + " (no sender IP: submitted by a client)"
+			}
+			if _, err := ipInRanges(c.msg.SenderIP, v); err != nil {
+				return err.Error()
+			}
+			return "sender IP " + c.msg.SenderIP + " in " + quoteList(v)
+		}},
+	"MessageSizeOver": {
+		eval: func(c evalCtx, v, _ []string) Tri {
+			n, ok := ParseSize(first(v))
+			if !ok {
+				return Unknown
+			}
+			return tri(c.msg.SizeBytes > n)
+		},
+		why: func(_ evalCtx, v, _ []string) string { return "message size over " + first(v) }},
+	"AttachmentSizeOver": {
+		eval: func(c evalCtx, v, _ []string) Tri {
+			n, ok := ParseSize(first(v))
+			if !ok {
+				return Unknown
+			}
+			return tri(c.msg.Attachment > n)
+		},
+		why: func(_ evalCtx, v, _ []string) string { return "an attachment is larger than " + first(v) }},
 }
 
-func headerContains(c evalCtx, v, words []string) (Tri, string) {
-	name := first(v)
-	vals := c.msg.HeaderValues(name)
-	why := fmt.Sprintf("header %s contains %s", name, quoteList(words))
-	if len(words) == 0 {
-		return Unknown, "header " + name + " without HeaderContainsWords"
-	}
-	return triWhy(anyWord(vals, words), why)
-}
-
-func headerMatches(c evalCtx, v, patterns []string) (Tri, string) {
-	name := first(v)
-	if len(patterns) == 0 {
-		return Unknown, "header " + name + " without HeaderMatchesPatterns"
-	}
-	return anyPattern(c.msg.HeaderValues(name), patterns), fmt.Sprintf("header %s matches %s", name, quoteList(patterns))
-}
-
-// sentToScope: true when any recipient is in (or outside) the
-// organisation.
-func sentToScope(c evalCtx, v, _ []string) (Tri, string) {
-	scope := first(v)
-	var want bool
-	switch strings.ToLower(scope) {
+func scopeName(v string) string {
+	switch strings.ToLower(v) {
 	case "inorganization":
-		want = true
+		return "inside the organization"
 	case "notinorganization":
-		want = false
-	default:
-		// ExternalPartner / ExternalNonPartner depend on domain security
-		// settings the model does not have.
-		return Unknown, "SentToScope " + scope + " (not modelled)"
+		return "outside the organization"
 	}
-	for _, r := range c.msg.To {
-		if c.org.isInternalDomain(Domain(r)) == want {
-			return True, "a recipient is " + scopeWord(want)
-		}
-	}
-	return False, "a recipient is " + scopeWord(want)
+	return v + " (a scope the model does not know)"
 }
 
-func memberOf(c evalCtx, addrs, groups []string, what string) (Tri, string) {
+func memberOf(c evalCtx, addrs, groups []string) Tri {
 	out := False
 	for _, g := range groups {
 		members, ok := c.org.groupMembers(g)
@@ -192,15 +241,12 @@ func memberOf(c evalCtx, addrs, groups []string, what string) (Tri, string) {
 		for _, m := range members {
 			for _, a := range addrs {
 				if strings.EqualFold(StripProxyPrefix(m), StripProxyPrefix(a)) {
-					return True, what + g
+					return True
 				}
 			}
 		}
 	}
-	if out == Unknown {
-		return Unknown, what + quoteList(groups) + " (the model does not know the group's members)"
-	}
-	return False, what + quoteList(groups)
+	return out
 }
 
 // fromInside is FromScope InOrganization: an authenticated connection AND
@@ -309,25 +355,11 @@ func domainIn(domain string, list []string) bool {
 	return false
 }
 
-func triWhy(b bool, why string) (Tri, string) {
-	if b {
-		return True, why
-	}
-	return False, why
-}
-
 func first(v []string) string {
 	if len(v) == 0 {
 		return ""
 	}
 	return v[0]
-}
-
-func scopeWord(inside bool) string {
-	if inside {
-		return "inside the organization"
-	}
-	return "outside the organization"
 }
 
 func quoteList(v []string) string {

@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 )
@@ -76,68 +75,84 @@ func (o *Org) SortedRules() []TransportRule {
 }
 
 // evalPredicates ANDs a set of conditions (or ORs a set of exceptions:
-// "any exception stops the rule"), in three values.
-func evalPredicates(c evalCtx, params Params, except bool) (Tri, string) {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	consumed := map[string]bool{}
-	for _, k := range keys {
-		if p, ok := predicates[strings.TrimPrefix(k, "ExceptIf")]; ok && p.companion != "" {
-			consumed[companionKey(k, p.companion)] = true
+// "any exception stops the rule"), in three values. It stops at the first
+// predicate that decides (a false condition, a true exception), as the
+// rules engine does, and explains the outcome by the predicates that made
+// it.
+func evalPredicates(c evalCtx, params Params, keys []string, except bool, cache map[string]string) (Tri, string) {
+	var trueKeys [8]int
+	nTrue := 0
+	var whyUnknown []string
+	for i, k := range keys {
+		base := strings.TrimPrefix(k, "ExceptIf")
+		if isCompanion(base) && params.Has(strings.TrimSuffix(k, base)+companionOf[base]) {
+			continue // evaluated with its header name
 		}
-	}
-	result := True // AND over conditions
-	if except {
-		result = False // OR over exceptions
-	}
-	var whyTrue, whyFalse, whyUnknown []string
-	for _, k := range keys {
-		if consumed[k] {
+		p, ok := predicates[base]
+		if !ok {
+			whyUnknown = append(whyUnknown, k+" is a predicate the model does not know")
 			continue
 		}
-		base := strings.TrimPrefix(k, "ExceptIf")
-		p, ok := predicates[base]
-		var t Tri
-		var why string
-		if !ok {
-			t, why = Unknown, fmt.Sprintf("%s is a predicate the model does not know", k)
-		} else {
-			var comp []string
-			if p.companion != "" {
-				comp = params.Get(companionKey(k, p.companion))
-			}
-			t, why = p.eval(c, params[k], comp)
+		var comp []string
+		if p.companion != "" {
+			comp = params.Get(companionKey(k, p.companion))
 		}
-		switch t {
-		case True:
-			whyTrue = append(whyTrue, why)
+		switch p.eval(c, params[k], comp) {
 		case False:
-			whyFalse = append(whyFalse, why)
+			if !except {
+				if w, ok := cache[k]; ok {
+					return False, w
+				}
+				w := "not: " + p.why(c, params[k], comp)
+				if !p.dynamic && cache != nil {
+					cache[k] = w
+				}
+				return False, w
+			}
+		case True:
+			if except {
+				return True, p.why(c, params[k], comp)
+			}
+			if nTrue < len(trueKeys) {
+				trueKeys[nTrue] = i
+				nTrue++
+			}
 		default:
-			whyUnknown = append(whyUnknown, why)
+			whyUnknown = append(whyUnknown, p.why(c, params[k], comp))
 		}
-	}
-	if except {
-		switch {
-		case len(whyTrue) > 0:
-			return True, strings.Join(whyTrue, "; ")
-		case len(whyUnknown) > 0:
-			return Unknown, strings.Join(whyUnknown, "; ")
-		}
-		return False, ""
 	}
 	switch {
-	case len(whyFalse) > 0:
-		return False, "not: " + strings.Join(whyFalse, "; ")
 	case len(whyUnknown) > 0:
 		return Unknown, strings.Join(whyUnknown, "; ")
+	case except:
+		return False, ""
 	}
-	_ = result
-	return True, strings.Join(whyTrue, "; ")
+	whys := make([]string, 0, nTrue)
+	for _, i := range trueKeys[:nTrue] {
+		k := keys[i]
+		p := predicates[strings.TrimPrefix(k, "ExceptIf")]
+		var comp []string
+		if p.companion != "" {
+			comp = params.Get(companionKey(k, p.companion))
+		}
+		whys = append(whys, p.why(c, params[k], comp))
+	}
+	return True, strings.Join(whys, "; ")
 }
+
+// companionOf maps the second parameter of a pair to the first one
+// (HeaderContainsWords belongs to HeaderContainsMessageHeader).
+var companionOf = func() map[string]string {
+	m := map[string]string{}
+	for name, p := range predicates {
+		if p.companion != "" {
+			m[p.companion] = name
+		}
+	}
+	return m
+}()
+
+func isCompanion(base string) bool { _, ok := companionOf[base]; return ok }
 
 func companionKey(k, companion string) string {
 	if strings.HasPrefix(k, "ExceptIf") {
@@ -149,17 +164,18 @@ func companionKey(k, companion string) string {
 // ruleMatch is a rule's conditions AND NOT any of its exceptions. A rule
 // without conditions applies to every message (as in the admin centre's
 // "Apply to all messages").
-func ruleMatch(c evalCtx, r TransportRule) (Tri, string, bool) {
+func ruleMatch(c evalCtx, pr preparedRule) (Tri, string, bool) {
+	r := pr.TransportRule
 	cond, why := True, "applies to all messages"
 	if len(r.Conditions) > 0 {
-		cond, why = evalPredicates(c, r.Conditions, false)
+		cond, why = evalPredicates(c, r.Conditions, pr.condKeys, false, pr.notWhy)
 	}
 	if cond == False {
 		return False, why, false
 	}
 	exc, ewhy := False, ""
 	if len(r.Exceptions) > 0 {
-		exc, ewhy = evalPredicates(c, r.Exceptions, true)
+		exc, ewhy = evalPredicates(c, r.Exceptions, pr.excKeys, true, nil)
 	}
 	switch {
 	case exc == True:
@@ -184,4 +200,36 @@ func actionsNeutral(r TransportRule) bool {
 		}
 	}
 	return true
+}
+
+// preparedRule is a rule with its predicate names in a fixed order, so
+// that evaluation (and its explanation) does not depend on map order and
+// does not sort them for every message.
+type preparedRule struct {
+	TransportRule
+	condKeys, excKeys []string
+	// notWhy caches the explanation of a failed condition: for most
+	// predicates it depends on the rule alone, and it is by far the most
+	// common outcome.
+	notWhy map[string]string
+}
+
+func sortedKeys(p Params) []string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// prepareRules sorts the rules by priority and their predicates by name.
+func (o *Org) prepareRules() []preparedRule {
+	rules := o.SortedRules()
+	out := make([]preparedRule, len(rules))
+	for i, r := range rules {
+		out[i] = preparedRule{TransportRule: r, condKeys: sortedKeys(r.Conditions), excKeys: sortedKeys(r.Exceptions),
+			notWhy: make(map[string]string, len(r.Conditions))}
+	}
+	return out
 }

@@ -12,6 +12,7 @@ const maxPasses = 6
 
 // passState is the message while the rules work on it.
 type passState struct {
+	rules     []preparedRule // in priority order
 	msg       Message
 	route     string // RouteMessageOutboundConnector set by a rule
 	routeRule string
@@ -24,12 +25,26 @@ type passState struct {
 // through the rules and the routing, and every return from a service that
 // hands it back, until it leaves for good, stays inside, or loops.
 func Simulate(o *Org, m Message, p Provider) Result {
+	return o.simulate(o.prepareRules(), m, p)
+}
+
+// SimulateAll is Simulate for many messages: the rules are prepared once.
+func SimulateAll(o *Org, msgs []Message, p Provider) []Result {
+	rules := o.prepareRules()
+	out := make([]Result, len(msgs))
+	for i, m := range msgs {
+		out[i] = o.simulate(rules, m, p)
+	}
+	return out
+}
+
+func (o *Org) simulate(rules []preparedRule, m Message, p Provider) Result {
 	var res Result
 	used := map[string]string{} // connector -> rule that sent it there
 	entry := entryName(o, m)
 	msg := m.Clone()
 	for n := 0; n < maxPasses; n++ {
-		pass := o.runPass(msg, p)
+		pass := o.runPass(rules, msg, p)
 		pass.Entry = entry
 		res.Passes = append(res.Passes, pass)
 		if pass.Outcome == VerdictUnknown || pass.Outcome == VerdictUndeliverable {
@@ -157,8 +172,8 @@ func entryName(o *Org, m Message) string {
 }
 
 // runPass is one trip through the rules and the routing.
-func (o *Org) runPass(m Message, p Provider) Pass {
-	st := &passState{msg: m.Clone()}
+func (o *Org) runPass(rules []preparedRule, m Message, p Provider) Pass {
+	st := &passState{rules: rules, msg: m.Clone()}
 	pass := Pass{}
 	pass.Rules = o.runRules(st)
 	pass.Message = st.msg
@@ -215,9 +230,10 @@ func hopVerdict(h Hop) Verdict {
 // runRules evaluates the rules in priority order and applies the actions
 // of those that fire.
 func (o *Org) runRules(st *passState) []RuleTrace {
-	var out []RuleTrace
+	out := make([]RuleTrace, 0, len(st.rules))
 	stopped := ""
-	for _, r := range o.SortedRules() {
+	for _, pr := range st.rules {
+		r := pr.TransportRule
 		t := RuleTrace{Rule: r.Name, Priority: r.Priority}
 		switch {
 		case stopped != "":
@@ -228,7 +244,7 @@ func (o *Org) runRules(st *passState) []RuleTrace {
 			t.Outcome, t.Why = OutcomeNotReached, "the outcome of an earlier rule is unknown"
 		default:
 			c := evalCtx{org: o, msg: &st.msg}
-			match, why, excepted := ruleMatch(c, r)
+			match, why, excepted := ruleMatch(c, pr)
 			t.Why = why
 			switch {
 			case match == False && excepted:

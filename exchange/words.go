@@ -18,9 +18,12 @@ func containsWord(text, word string) bool {
 	if word == "" {
 		return false
 	}
-	t, w := strings.ToLower(text), strings.ToLower(word)
+	t, w := text, word
+	if !isASCII(t) || !isASCII(w) {
+		t, w = strings.ToLower(text), strings.ToLower(word)
+	}
 	for start := 0; start <= len(t)-len(w); {
-		i := strings.Index(t[start:], w)
+		i := indexFoldASCII(t[start:], w)
 		if i < 0 {
 			return false
 		}
@@ -31,6 +34,41 @@ func containsWord(text, word string) bool {
 		start = i + 1
 	}
 	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFoldASCII finds w in t ignoring ASCII case, without allocating.
+// (Non-ASCII text is lower-cased first and then compared exactly.)
+func indexFoldASCII(t, w string) int {
+	n := len(w)
+	for i := 0; i+n <= len(t); i++ {
+		j := 0
+		for ; j < n; j++ {
+			a, b := t[i+j], w[j]
+			if a != b && lowerASCII(a) != lowerASCII(b) {
+				break
+			}
+		}
+		if j == n {
+			return i
+		}
+	}
+	return -1
+}
+
+func lowerASCII(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
 }
 
 // A word whose own first (last) character is punctuation, like

@@ -32,7 +32,8 @@ type exchangeStep struct {
 	noteOK bool
 	// pendingDir is the folder an overwrite is being confirmed for.
 	pendingDir string
-	genErr     error // why the artifacts could not be generated
+	genErr     error  // why the artifacts could not be generated
+	route      string // the route tab: where the mail goes (routeOverview)
 }
 
 type exchangeMode int
@@ -138,7 +139,8 @@ func (s *exchangeStep) Enter() tea.Cmd {
 		s.tab = 0
 		s.note = ""
 	}
-	if s.tab >= len(ses.Artifacts) {
+	s.route = routeOverview(ses)
+	if s.tab > len(ses.Artifacts) {
 		s.tab = 0
 	}
 	s.refresh()
@@ -237,7 +239,7 @@ func (s *exchangeStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 		s.vp, cmd = s.vp.Update(msg) // scroll through the differences
 		return cmd
 	}
-	n := len(ses.Artifacts)
+	n := len(ses.Artifacts) + 1 // the artifacts and the route tab
 	switch {
 	case s.genErr != nil:
 		return nil
@@ -264,7 +266,7 @@ func (s *exchangeStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 		s.prompt.SetValue(s.defaultDir())
 		s.prompt.CursorEnd()
 		return s.prompt.Focus()
-	case key.Matches(msg, s.keys.Copy) && n > 0:
+	case key.Matches(msg, s.keys.Copy) && s.tab < len(ses.Artifacts):
 		return s.copyCurrent()
 	default:
 		var cmd tea.Cmd
@@ -318,6 +320,10 @@ func (s *exchangeStep) copyCurrent() tea.Cmd {
 // width (a cut-off PowerShell line would be worse than a wrapped one).
 func (s *exchangeStep) refresh() {
 	arts := s.c.Session.Artifacts
+	if len(arts) > 0 && s.tab == len(arts) {
+		s.vp.SetContent(wrap(s.route, max(s.w-1, 20)))
+		return
+	}
 	if len(arts) == 0 || s.tab >= len(arts) {
 		s.vp.SetContent("")
 		return
@@ -344,6 +350,11 @@ func (s *exchangeStep) tabsView() string {
 		} else {
 			parts = append(parts, st.Tab.Render(" "+a.Name+" "))
 		}
+	}
+	if s.tab == len(s.c.Session.Artifacts) {
+		parts = append(parts, st.ActiveTab.Render("["+routeTab+"]"))
+	} else {
+		parts = append(parts, st.Tab.Render(" "+routeTab+" "))
 	}
 	return strings.Join(parts, " ")
 }

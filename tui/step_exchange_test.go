@@ -35,6 +35,8 @@ func TestExchangeTabsShowEveryArtifact(t *testing.T) {
 		}
 	}
 	h.key(tea.KeyTab)
+	h.requireView("["+routeTab+"]", "Where the mail goes", `Exchange rule "Zivver PAMS"`) // the route, drawn
+	h.key(tea.KeyTab)
 	h.requireView("[" + arts[0].Name + "]") // wraps around
 	h.runes("3")
 	h.requireView("[" + arts[2].Name + "]")

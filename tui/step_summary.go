@@ -167,6 +167,9 @@ func (s *summaryStep) render(w int) string {
 	for _, line := range undoSteps(ses) {
 		b.WriteString(hang("- ", line, w) + "\n")
 	}
+
+	head("Where the mail goes")
+	b.WriteString(wrap(routeOverview(ses), w) + "\n")
 	return strings.TrimRight(b.String(), "\n")
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"relaywiz/audit"
 	"relaywiz/exchange"
+	"relaywiz/steps"
 )
 
 type auditFlags struct {
@@ -112,4 +113,17 @@ func writeAudit(w io.Writer, rep audit.Report, asJSON bool) error {
 	audit.WriteText(&b, rep)
 	_, err := fmt.Fprint(w, b.String())
 	return err
+}
+
+// writeRouteOverview prints, under the files steps wrote, where the mail
+// goes with them (the audit without neighbours); the full report is
+// relaywiz audit.
+func writeRouteOverview(w io.Writer, in steps.Inputs) {
+	rep, err := audit.Run(audit.Options{Inputs: in})
+	if err != nil {
+		fmt.Fprintf(w, "\n(the routing model could not be built: %v)\n", err)
+		return
+	}
+	fmt.Fprint(w, "\n"+audit.Overview(rep))
+	fmt.Fprintf(w, "Details, and the same with common neighbours: relaywiz audit --scenario %s ... --with-neighbours\n", in.Scenario)
 }

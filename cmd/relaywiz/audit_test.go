@@ -138,3 +138,19 @@ func TestAuditEscapesMessageText(t *testing.T) {
 		t.Fatal("an escape sequence from --message reached the output")
 	}
 }
+
+// steps --out prints the route under the file list.
+func TestStepsPrintsTheRouteUnderTheFiles(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := runStepsCLI(t, "--scenario", "pams-onprem", "--out", dir)
+	files := strings.Index(out, "verify.ps1")
+	route := strings.Index(out, "Where the mail goes")
+	if code != exitOK || files < 0 || route < files || !strings.Contains(out, `connector "Zivver PAMS"`) || !strings.Contains(out, "the route holds") {
+		t.Fatalf("exit %d, the route is not under the file list:\n%s", code, out)
+	}
+	// --format prints the artifact alone, nothing after it.
+	_, out, _ = runStepsCLI(t, "--scenario", "pams-onprem", "--format", "apply")
+	if strings.Contains(out, "Where the mail goes") {
+		t.Fatal("--format output must be the artifact only")
+	}
+}

@@ -312,6 +312,7 @@ func writeStepsOut(a *app, f *stepsFlags, in steps.Inputs, arts []steps.Artifact
 		fmt.Fprintf(a.stdout, "%-9s  %s  (%s)\n", fc.State, fc.Path, encodings[fc.Name])
 		replaced = replaced || fc.State == files.StateReplaced
 	}
+	writeRouteOverview(a.stdout, in)
 	if replaced && stepsFileExists(filepath.Join(f.out, steps.StateFileName)) {
 		fmt.Fprintf(a.stderr, "relaywiz: %s records what an earlier apply.ps1 created. If you changed names, run the OLD undo.ps1 before the new apply.ps1, or the old objects stay behind.\n", steps.StateFileName)
 	}

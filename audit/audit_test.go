@@ -1,0 +1,160 @@
+package audit
+
+import (
+	"strings"
+	"testing"
+
+	"relaywiz/exchange"
+	"relaywiz/steps"
+)
+
+func codeTwoInputs() steps.Inputs {
+	in := steps.Defaults(steps.CodeTwoOnline)
+	in.Connectors = []string{"Mimecast Outbound"}
+	in.AddonRule = "CodeTwo Exchange Rule"
+	return in
+}
+
+// CodeTwo's article, the ATTR1 case: the smart host hands mail back to
+// Exchange Online, and a routing rule without the anti-loop exception
+// sends it out again. The audit names the loop, the rule and the
+// exception it lacks; relaywiz's own rule has it, so its plan never loops.
+func TestAuditFindsTheATTR1Loop(t *testing.T) {
+	in := codeTwoInputs()
+	org, err := Build(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.InboundConnectors = append(org.InboundConnectors, exchange.InboundConnector{Name: "Mimecast Inbound", Enabled: true, ConnectorType: "OnPremises"})
+	org.Returns = append(org.Returns, exchange.Return{Name: "Mimecast", Connector: "Mimecast Outbound", Inbound: "Mimecast Inbound", SenderIP: "198.51.100.20"})
+	rep := Audit(org, in, CasesFor(in, org), nil)
+	if rep.Exit() != 0 {
+		t.Fatalf("relaywiz's rule has the anti-loop exception, yet:\n%s", textOf(rep))
+	}
+	// Remove the exception, as an admin following an older guide might.
+	rule := steps.PlannedRules(in)[0]
+	for i := range org.TransportRules {
+		if org.TransportRules[i].Name == rule {
+			org.TransportRules[i].Exceptions = nil
+		}
+	}
+	rep = Audit(org, in, CasesFor(in, org), nil)
+	var loop *Finding
+	for i, f := range rep.Findings {
+		if f.Code == "loop" {
+			loop = &rep.Findings[i]
+		}
+	}
+	if rep.Exit() == 0 || loop == nil || loop.Object != rule || !strings.Contains(loop.Fix, "ExceptIfSenderIpRanges 198.51.100.20") {
+		t.Fatalf("no loop finding naming %q and the missing exception:\n%s", rule, textOf(rep))
+	}
+	if rep.Messages[0].Verdict != string(exchange.VerdictLoop) {
+		t.Fatalf("verdict %s, want loop", rep.Messages[0].Verdict)
+	}
+}
+
+// Cryptshare's M365 guide: without the sender-IP exception, mail coming
+// back from the gateway is sent to it again.
+func TestAuditFindsTheCryptshareLoopWithoutTheIPException(t *testing.T) {
+	in := steps.Defaults(steps.CryptshareOnline)
+	in.GatewayIP = "203.0.113.25"
+	org, err := Build(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := Audit(org, in, CasesFor(in, org), nil); rep.Exit() != 0 || len(rep.Messages[0].result.Passes) != 2 {
+		t.Fatalf("the plan's route must hold and follow the message back once:\n%s", textOf(rep))
+	}
+	for i := range org.TransportRules {
+		delete(org.TransportRules[i].Exceptions, "ExceptIfSenderIpRanges")
+	}
+	rep := Audit(org, in, CasesFor(in, org), nil)
+	if rep.Exit() == 0 || rep.Findings[0].Code != "loop" || !strings.Contains(rep.Findings[0].Fix, "203.0.113.25") {
+		t.Fatalf("no loop found:\n%s", textOf(rep))
+	}
+}
+
+// The messages come from the organisation's own domain, so the audit
+// works on an organisation read from an export just as on the plan's model.
+func TestCasesFollowTheOrganisationsDomain(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnPrem)
+	org, err := Build(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.AcceptedDomains[0].DomainName = "contoso.example"
+	org.ServerSites = nil
+	for i := range org.SendConnectors {
+		org.SendConnectors[i].SourceTransportServers = []string{"EX2019A"}
+	}
+	cases := CasesFor(in, org)
+	if cases[0].Message.From != "alice@contoso.example" || cases[0].Message.Server != "EX2019A" {
+		t.Fatalf("first case %+v", cases[0].Message)
+	}
+	if rep := Audit(org, in, cases, nil); rep.Exit() != 0 {
+		t.Fatalf("%s", textOf(rep))
+	}
+	m, _ := ParseMessage("to=bob@contoso.example")
+	if IntentOf(in, org, m) != IntentInternal || IntentOf(in, nil, m) == IntentInternal {
+		t.Fatal("internal is decided by the organisation's accepted domains")
+	}
+}
+
+// Each finding names the Exchange object at fault: a disabled rule, a rule
+// in Audit mode, a route to a missing connector.
+func TestFindingsNameTheObject(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnline)
+	for _, c := range []struct {
+		code   string
+		breakf func(org *exchange.Org)
+	}{
+		{"rule-disabled", func(o *exchange.Org) { o.TransportRules[0].State = "Disabled" }},
+		{"rule-audit-mode", func(o *exchange.Org) { o.TransportRules[0].Mode = "Audit" }},
+		{"route-connector-missing", func(o *exchange.Org) { o.OutboundConnectors[0].Enabled = false }},
+		{"rule-not-matched", func(o *exchange.Org) {
+			o.TransportRules[0].Conditions["HeaderMatchesMessageHeader"] = []string{"zivver-relais"}
+		}},
+		{"connector-catches-untriggered", func(o *exchange.Org) {
+			o.OutboundConnectors[0].IsTransportRuleScoped = false
+			o.OutboundConnectors[0].RecipientDomains = []string{"*"}
+		}},
+	} {
+		org, err := Build(in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.breakf(org)
+		rep := Audit(org, in, CasesFor(in, org), nil)
+		if rep.Exit() == 0 || rep.Findings[0].Code != c.code || rep.Findings[0].Object == "" {
+			t.Errorf("%s: findings %+v", c.code, rep.Findings)
+		}
+	}
+}
+
+// Every text in the picture is escaped, and the boxes close.
+func TestPictureIsTerminalSafeAndClosed(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnPrem)
+	m, err := ParseMessage("to=x@example.org subject='\x1b]0;owned\x07' header='zivver-relay: \x1b[2J'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(Options{Inputs: in, Messages: []exchange.Message{m}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	WriteText(&b, rep)
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\x07") {
+		t.Fatal("control characters reached the output")
+	}
+	pic := Picture(rep.Messages[0])
+	if strings.Count(pic, "┌") != strings.Count(pic, "└") || strings.Count(pic, "▼") != strings.Count(pic, "┌")-1 {
+		t.Fatalf("boxes and arrows do not match:\n%s", pic)
+	}
+	for _, line := range strings.Split(strings.TrimRight(pic, "\n"), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "│") && !strings.Contains(line, "│ ") {
+			t.Fatalf("broken box line %q", line)
+		}
+	}
+}
