@@ -72,7 +72,7 @@ func FromExport(ex *exchange.Export, opt ExportOptions) (Report, Detection, erro
 	}
 	cases := exportCases(&org, d)
 	for _, m := range opt.Messages {
-		cases = append(cases, Case{Label: "given with --message", Message: m, Intent: exportIntent(&org, d.Inputs, m)})
+		cases = append(cases, Case{Label: "given with --message", Message: m, Intent: IntentOf(d.Inputs, &org, m)})
 	}
 	rep := auditWith(&org, d.Inputs, d.Rules, p, cases, opt.Proven)
 	rep.Scenario = string(d.Scenario)
@@ -117,72 +117,19 @@ func platformOf(s steps.Scenario) string {
 	return string(exchange.OnPremises)
 }
 
-// orgDomain is the org's own mail domain for the audit's senders and
-// colleagues: the default accepted domain, else the first authoritative one
-// that is not the placeholder.
-func orgDomain(org *exchange.Org, placeholder string) string {
-	for _, a := range org.AcceptedDomains {
-		if a.Default && !strings.HasPrefix(a.DomainName, "*") {
-			return strings.ToLower(a.DomainName)
-		}
-	}
-	for _, a := range org.AcceptedDomains {
-		if strings.EqualFold(a.DomainType, "Authoritative") && !strings.EqualFold(a.DomainName, placeholder) && !strings.HasPrefix(a.DomainName, "*") {
-			return strings.ToLower(a.DomainName)
-		}
-	}
-	return OrgDomain
-}
-
-// exportCases are the scenario's default messages, sent as the org's own
-// users from one of the provider connector's source servers, and (for the
-// add-on) returned the way the org's add-on rule recognises.
+// exportCases are the scenario's default messages in the exported org
+// (CasesFor: its own users, a server its scoped connector serves), with
+// the add-on's returned copy coming back the way the org's add-on rule
+// recognises it.
 func exportCases(org *exchange.Org, d Detection) []Case {
-	dom := orgDomain(org, d.Placeholder)
-	swap := func(a string) string {
-		if exchange.Domain(a) == OrgDomain {
-			return strings.TrimSuffix(a, OrgDomain) + dom
-		}
-		return a
-	}
-	server := steps.LocalServerName
-	if len(d.Inputs.SourceServers) > 0 {
-		server = d.Inputs.SourceServers[0]
-	}
-	cases := DefaultCases(d.Inputs)
+	cases := CasesFor(d.Inputs, org)
 	for i := range cases {
 		m := &cases[i].Message
-		m.From = swap(m.From)
-		to := make([]string, len(m.To))
-		for j, r := range m.To {
-			to[j] = swap(r)
-		}
-		m.To = to
-		m.Server = server
 		if m.Via == exchange.ViaInbound && d.Scenario == steps.CodeTwoOnline {
 			m.Inbound, m.SenderIP, m.Headers = d.Inbound, d.ReturnIP, d.ReturnHeaders
 		}
 	}
 	return cases
-}
-
-// exportIntent is IntentOf with the org's own domains as "inside".
-func exportIntent(org *exchange.Org, in steps.Inputs, m exchange.Message) Intent {
-	inside := len(m.To) > 0
-	for _, r := range m.To {
-		d := exchange.Domain(exchange.StripProxyPrefix(r))
-		found := false
-		for _, a := range org.AcceptedDomains {
-			if strings.EqualFold(a.DomainName, d) && !strings.EqualFold(a.DomainType, "ExternalRelay") {
-				found = true
-			}
-		}
-		inside = inside && found
-	}
-	if inside {
-		return IntentInternal
-	}
-	return IntentOf(in, m)
 }
 
 var labelWordRE = regexp.MustCompile(`(?i)^MSIP_Label_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_Enabled=True$`)

@@ -245,7 +245,7 @@ func TestWizardEndToEndLab(t *testing.T) {
 	e.waitScreen("Folder:")
 	e.replace(e.outDir)
 	e.enter()
-	e.waitScreen("Wrote 5 files")
+	e.waitScreen("Wrote 6 files")
 	e.enter()
 
 	e.waitScreen("Step 7 of 8 · Live test", "Through the lab smart host")

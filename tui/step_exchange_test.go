@@ -55,20 +55,20 @@ func TestExchangeWritesAllAndAsksBeforeReplacing(t *testing.T) {
 	h.runes("w")
 	h.requireView("Folder: relaywiz-pams-onprem")
 	h.clear().runes(dir).key(tea.KeyEnter)
-	h.requireWrapped("Wrote 5 files to " + dir)
+	h.requireWrapped("Wrote 6 files to " + dir)
 	for _, a := range c.Session.Artifacts {
 		got, err := os.ReadFile(filepath.Join(dir, a.Name))
 		if err != nil || string(got) != string(a.Content) {
 			t.Fatalf("%s on disk differs from the artifact: %v", a.Name, err)
 		}
 	}
-	if c.Session.WrittenDir != dir || len(c.Session.Written) != 5 {
+	if c.Session.WrittenDir != dir || len(c.Session.Written) != 6 {
 		t.Fatalf("session: %q %v", c.Session.WrittenDir, c.Session.Written)
 	}
 
 	// Same answers: nothing to replace.
 	h.runes("w").key(tea.KeyEnter)
-	h.requireWrapped("The 5 files are already up to date in " + dir)
+	h.requireWrapped("The 6 files are already up to date in " + dir)
 
 	// Changed answers: the differences first, then y replaces.
 	if err := os.WriteFile(filepath.Join(dir, "apply.ps1"), []byte("edited by hand\r\n"), 0o644); err != nil {

@@ -147,7 +147,7 @@ func TestTmuxWalkthroughLabRealKeyring(t *testing.T) {
 	p.keys("w")
 	p.wait("Folder: relaywiz-pams-onprem")
 	p.keys("Enter")
-	p.wait("Wrote 5 files to")
+	p.wait("Wrote 6 files to")
 	p.keys("Enter")
 	// 7 Live test through the lab
 	p.wait("Step 7 of 8 · Live test", "> Through the lab smart host")
