@@ -82,7 +82,7 @@ func TestExchangeWritesAllAndAsksBeforeReplacing(t *testing.T) {
 		t.Fatal("n replaced the file")
 	}
 	h.runes("w").key(tea.KeyEnter).runes("y")
-	h.requireWrapped("Wrote 1 files (4 already up to date) to " + dir)
+	h.requireWrapped("Wrote 1 files (5 already up to date) to " + dir)
 	if got, _ := os.ReadFile(filepath.Join(dir, "apply.ps1")); strings.Contains(string(got), "edited by hand") {
 		t.Fatal("y did not replace the file")
 	}
