@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"relaywiz/audit"
 	"relaywiz/exchange"
@@ -47,6 +48,20 @@ func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 		return err
 	}
 	opt := audit.ExportOptions{}
+	if !cmd.Flags().Changed("scenario") && f.profile == "" {
+		// An answer without its scenario would be silently ignored.
+		var stray []string
+		cmd.Flags().Visit(func(fl *pflag.Flag) {
+			switch fl.Name {
+			case "export", "message", "json", "with-neighbours":
+			default:
+				stray = append(stray, "--"+fl.Name)
+			}
+		})
+		if len(stray) > 0 {
+			return usageErrorf("scenario: %s only count with --scenario ID (without it, audit detects the scenario and reads the answers from the export)", strings.Join(stray, ", "))
+		}
+	}
 	if cmd.Flags().Changed("scenario") || f.profile != "" {
 		in, err := stepsInputs(cmd, &f.stepsFlags)
 		if err != nil {

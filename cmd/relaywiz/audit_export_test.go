@@ -137,6 +137,7 @@ func TestAuditExportBadFilesAreExit64(t *testing.T) {
 		{"nothing known", []string{"--export", write("empty-org.json", []byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"Internet","AddressSpaces":["SMTP:*;1"]}]}`))}, "--scenario"},
 		{"platform mismatch", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "pams-online"}, "is for Exchange Online"},
 		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "with-neighbours"},
+		{"answer without scenario", []string{"--export", exportFixture("onprem/pams-onprem"), "--trigger", "subject=Secure"}, "--trigger only count with --scenario"},
 		{"bad scenario answer", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "relay-onprem", "--trigger", "label=x"}, "trigger"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
