@@ -158,3 +158,29 @@ func TestPictureIsTerminalSafeAndClosed(t *testing.T) {
 		}
 	}
 }
+
+// A hop relaywiz has evidence for is marked proven; every other is
+// modelled.
+func TestProvenHopsAreMarked(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnPrem)
+	rep, err := Run(Options{Inputs: in, Proven: map[string]string{"smtp.zivver.com": "relaywiz check passed on port 587"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks []string
+	for _, s := range rep.Messages[0].Route {
+		marks = append(marks, s.Kind+"="+s.Evidence)
+	}
+	if got := strings.Join(marks, " "); got != "rule=modelled connector=modelled hop=proven" {
+		t.Fatalf("marks %s", got)
+	}
+	if pic := Picture(rep.Messages[0]); !strings.Contains(pic, "proven") || !strings.Contains(pic, "proven: relaywiz") {
+		t.Fatalf("picture:\n%s", pic)
+	}
+	rep, _ = Run(Options{Inputs: in})
+	for _, s := range rep.Messages[0].Route {
+		if s.Evidence != "modelled" {
+			t.Fatalf("without evidence %s is %s", s.Kind, s.Evidence)
+		}
+	}
+}

@@ -11,7 +11,7 @@ import (
 // findings explains every message that does not do what it should, naming
 // the Exchange object at fault and the fix, and adds what the admin should
 // know about routes that work.
-func findings(org *exchange.Org, ours []string, msgs []MessageReport) []Finding {
+func findings(org *exchange.Org, in steps.Inputs, ours []string, msgs []MessageReport) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
 	add := func(f Finding) {
@@ -46,7 +46,7 @@ func findings(org *exchange.Org, ours []string, msgs []MessageReport) []Finding 
 		}
 		switch m.Intent {
 		case IntentProvider:
-			add(whyNotProvider(org, m, ours))
+			add(whyNotProvider(org, in, m, ours))
 		case IntentNotProvider:
 			add(whyProvider(m, ours))
 		case IntentInternal:
@@ -55,7 +55,18 @@ func findings(org *exchange.Org, ours []string, msgs []MessageReport) []Finding 
 				Fix:     "add the exception 'The recipient is located: Inside the organization' (-ExceptIfSentToScope InOrganization) to the rule, or accept that internal mail with the trigger goes through the provider"})
 		}
 	}
-	// Routes that work but could be stronger.
+	// Routes that work but could be stronger, or rest on inferred behaviour.
+	for _, m := range msgs {
+		if m.OK && m.Intent == IntentProvider {
+			for _, r := range m.result.Passes[0].Rules {
+				if r.Fired() && r.Inferred && strings.Contains(r.Why, "UNVERIFIED") {
+					add(Finding{Severity: "info", Code: "words-unverified", Object: r.Rule,
+						Message: fmt.Sprintf("rule %q matches the label by word matching inside the msip_labels header, which Microsoft does not document for tokens with _ and =", r.Rule),
+						Fix:     "send a labelled test message (Exchange Online: Test-Message, or the final test in checklist.md) and check in message trace that the rule fired"})
+				}
+			}
+		}
+	}
 	for _, m := range msgs {
 		for _, pass := range m.result.Passes[:min(1, len(m.result.Passes))] {
 			for _, h := range pass.Hops {
@@ -97,7 +108,7 @@ func isOurs(ours []string, name string) bool {
 
 // whyNotProvider: a triggered message that does not reach the provider.
 // The causes are tried in the order they explain the most.
-func whyNotProvider(org *exchange.Org, m MessageReport, ours []string) Finding {
+func whyNotProvider(org *exchange.Org, in steps.Inputs, m MessageReport, ours []string) Finding {
 	res := m.result
 	pass := res.Passes[0]
 	stopper := ""
@@ -114,9 +125,14 @@ func whyNotProvider(org *exchange.Org, m MessageReport, ours []string) Finding {
 		switch r.Outcome {
 		case exchange.OutcomeNotReached:
 			if stopper != "" {
+				fix := fmt.Sprintf("run rule %q before %q (relaywiz steps --priority %d, or move it up in the admin centre), or switch off 'Stop processing more rules' on %q", r.Rule, stopper, ruleIndex(pass, stopper), stopper)
+				if in.Scenario == steps.CodeTwoOnline && len(ours) > 0 && strings.EqualFold(ours[0], r.Rule) {
+					// The add-on's own rule (first of ours): relaywiz does not place it.
+					fix = fmt.Sprintf("move the add-on's rule %q to the top of the list (priority 0, as the add-on requires), or switch off 'Stop processing more rules' on %q", r.Rule, stopper)
+				}
 				return Finding{Severity: "fail", Code: "stop-rule-above", Object: stopper,
 					Message: fmt.Sprintf("%s: rule %q stops processing more rules and matches this message first, so %q never sees it; the message ends as %s", m.Label, stopper, r.Rule, res.Verdict),
-					Fix:     fmt.Sprintf("run rule %q before %q (relaywiz steps --priority %d, or move it up in the admin centre), or switch off 'Stop processing more rules' on %q", r.Rule, stopper, ruleIndex(pass, stopper), stopper)}
+					Fix:     fix}
 			}
 		case exchange.OutcomeDisabled:
 			return Finding{Severity: "fail", Code: "rule-disabled", Object: r.Rule,

@@ -47,7 +47,7 @@ func boxes(m MessageReport) []box {
 	} else {
 		end += fmt.Sprintf(" (intended: %s)", m.Intent)
 	}
-	out = append(out, box{title: end, mark: ""})
+	out = append(out, box{title: "recipient " + strings.Join(m.Message.To, ", "), detail: end, mark: ""})
 	return out
 }
 

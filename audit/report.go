@@ -135,7 +135,19 @@ func auditWith(org *exchange.Org, in steps.Inputs, ours []string, p exchange.Pro
 		mr.Route = routeOf(res, proven)
 		rep.Messages = append(rep.Messages, mr)
 	}
-	rep.Findings = findings(org, ours, rep.Messages)
+	rep.Findings = findings(org, in, ours, rep.Messages)
+	// JSON lists are lists, even when empty.
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	if rep.Messages == nil {
+		rep.Messages = []MessageReport{}
+	}
+	for i := range rep.Messages {
+		if rep.Messages[i].Route == nil {
+			rep.Messages[i].Route = []RouteStep{}
+		}
+	}
 	return rep
 }
 

@@ -67,10 +67,6 @@ func baseline(in steps.Inputs) *exchange.Org {
 		org.InboundConnectors = append(org.InboundConnectors, exchange.InboundConnector{
 			Name: AddonInbound, Enabled: true, ConnectorType: "OnPremises", SenderDomains: []string{"*"}, RequireTls: true,
 		})
-		org.Returns = append(org.Returns, exchange.Return{
-			Name: providerNameC2, Connector: AddonConnector, Inbound: AddonInbound, SenderIP: AddonSenderIP,
-			AddHeaders: []exchange.Header{{Name: AddonHeader, Value: "true"}},
-		})
 		for _, c := range in.Connectors {
 			org.OutboundConnectors = append(org.OutboundConnectors, thirdPartyConnector(c, []string{"*"}))
 		}
@@ -133,17 +129,51 @@ func ProviderOf(in steps.Inputs) exchange.Provider {
 	return p
 }
 
-// cryptshareReturn: the gateway hands processed mail back to Microsoft 365
-// through the inbound connector, from its public IP (Cryptshare's M365
-// guide: "replies to outgoing mails will trigger the rule again and send
-// back to the CMG" without the IP exception).
-func cryptshareReturn(org *exchange.Org, in steps.Inputs) {
-	outs, ins := steps.PlannedNames(in, "OutboundConnector"), steps.PlannedNames(in, "InboundConnector")
-	if len(outs) == 0 || len(ins) == 0 {
-		return
+// AddReturns records the services of the scenario that hand mail back to
+// Exchange, so the audit can follow a message around again and find loops:
+// the Cryptshare gateway (back through relaywiz's inbound connector, from
+// its public IP: Cryptshare's M365 guide, "replies to outgoing mails will
+// trigger the rule again and send back to the CMG" without the IP
+// exception), and for codetwo-online the add-on (back through an
+// OnPremises inbound connector with its processed header). It works on the
+// plan's model and on an organisation read from an export alike; a service
+// already recorded is left alone.
+func AddReturns(org *exchange.Org, in steps.Inputs) {
+	has := func(conn string) bool {
+		for _, r := range org.Returns {
+			if strings.EqualFold(r.Connector, conn) {
+				return true
+			}
+		}
+		return false
 	}
-	out, inb := outs[0], ins[0]
-	org.Returns = append(org.Returns, exchange.Return{Name: "the Cryptshare Mail Gateway", Connector: out, Inbound: inb, SenderIP: in.GatewayIP})
+	switch in.Scenario {
+	case steps.CryptshareOnline:
+		outs, ins := steps.PlannedNames(in, "OutboundConnector"), steps.PlannedNames(in, "InboundConnector")
+		if len(outs) == 0 || len(ins) == 0 || has(outs[0]) {
+			return
+		}
+		org.Returns = append(org.Returns, exchange.Return{Name: "the Cryptshare Mail Gateway", Connector: outs[0], Inbound: ins[0], SenderIP: in.GatewayIP})
+	case steps.CodeTwoOnline:
+		conn := ""
+		for _, r := range org.TransportRules {
+			if strings.EqualFold(r.Name, in.AddonRule) {
+				conn = r.Actions.First("RouteMessageOutboundConnector")
+			}
+		}
+		if conn == "" || has(conn) {
+			return
+		}
+		inbound := ""
+		for _, c := range org.InboundConnectors {
+			if c.Enabled && strings.EqualFold(c.ConnectorType, "OnPremises") {
+				inbound = c.Name
+				break
+			}
+		}
+		org.Returns = append(org.Returns, exchange.Return{Name: providerNameC2, Connector: conn, Inbound: inbound, SenderIP: AddonSenderIP,
+			AddHeaders: []exchange.Header{{Name: AddonHeader, Value: "true"}}})
+	}
 }
 
 // Build returns the organisation the audit works on: the baseline, the
@@ -156,8 +186,6 @@ func Build(in steps.Inputs, neighbours []Neighbour) (*exchange.Org, error) {
 	if err := steps.ApplyToOrg(org, in); err != nil {
 		return nil, fmt.Errorf("apply the plan to the model: %w", err)
 	}
-	if in.Scenario == steps.CryptshareOnline {
-		cryptshareReturn(org, in)
-	}
+	AddReturns(org, in)
 	return org, nil
 }

@@ -5,9 +5,9 @@ import "testing"
 // Test organisations are built from small pieces so each test shows
 // exactly the objects the documented behaviour is about.
 
-const (
-	docPS = "office-docs-powershell, exchange/exchange-ps/ExchangePowerShell/" // cited as docPS + "New-TransportRule.md"
-)
+// Citations name the page in MicrosoftDocs/office-docs-powershell,
+// exchange/exchange-ps/ExchangePowerShell/ (New-TransportRule.md, ...), or
+// [EXD] for MicrosoftDocs/OfficeDocs-Exchange.
 
 var zivver = Provider{Name: "Zivver", Hosts: []string{"smtp.zivver.com"}}
 

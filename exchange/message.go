@@ -16,8 +16,8 @@ const (
 
 // Header is one message header.
 type Header struct {
-	Name  string
-	Value string
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Message is what the model routes.

@@ -68,6 +68,7 @@ type Hop struct {
 	Recipient string
 	Kind      string // internal, connector, mx, none, rejected
 	Connector string // the connector chosen ("" for internal, mx without a connector, none)
+	Rule      string // the rule that routed it there (RouteMessageOutboundConnector), if any
 	Why       string // why this connector: address space, cost, scope, rule
 	Hosts     []string
 	Port      int

@@ -209,6 +209,7 @@ func (o *Org) routeOnline(st *passState, addr, domain string, internal bool, p P
 		c, _ := o.outbound(st.route)
 		h := outboundHop(addr, c, p)
 		h.Why = fmt.Sprintf("rule %q routes it (RouteMessageOutboundConnector)", st.routeRule)
+		h.Rule = st.routeRule
 		if !c.IsTransportRuleScoped {
 			// Microsoft always pairs the action with a rule-scoped
 			// connector; whether an unscoped one is refused is not

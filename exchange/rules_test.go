@@ -276,3 +276,19 @@ func TestRuleParamRole(t *testing.T) {
 		}
 	}
 }
+
+// New-TransportRule.md, -FromScope/-SentToScope NotInOrganization: an
+// address "in an accepted domain that's configured as an external relay
+// domain" is outside; Authoritative and InternalRelay domains are inside.
+func TestExternalRelayDomainIsOutside(t *testing.T) {
+	o := onlineOrg()
+	o.AcceptedDomains = append(o.AcceptedDomains,
+		AcceptedDomain{DomainName: "relay.example", DomainType: "InternalRelay"},
+		AcceptedDomain{DomainName: "partner.example", DomainType: "ExternalRelay"},
+		AcceptedDomain{DomainName: "*.corp.example", DomainType: "Authoritative"})
+	for domain, inside := range map[string]bool{"corp.example": true, "relay.example": true, "partner.example": false, "eu.corp.example": true, "example.net": false} {
+		if got := o.isInternalDomain(domain); got != inside {
+			t.Errorf("%s inside: %v, want %v", domain, got, inside)
+		}
+	}
+}

@@ -43,16 +43,19 @@ func (o *Org) simulate(rules []preparedRule, m Message, p Provider) Result {
 	used := map[string]string{} // connector -> rule that sent it there
 	entry := entryName(o, m)
 	msg := m.Clone()
-	for n := 0; n < maxPasses; n++ {
+	settled := false // the message left for good, stayed inside or stopped
+	for n := 0; n < maxPasses && !settled; n++ {
 		pass := o.runPass(rules, msg, p)
 		pass.Entry = entry
 		res.Passes = append(res.Passes, pass)
 		if pass.Outcome == VerdictUnknown || pass.Outcome == VerdictUndeliverable {
+			settled = true
 			break
 		}
 		// Which services hand this pass's copies back?
 		back, ret := returnOf(o, pass.Hops)
 		if ret == nil {
+			settled = true
 			break
 		}
 		if rule, seen := used[strings.ToLower(back.Connector)]; seen {
@@ -78,7 +81,7 @@ func (o *Org) simulate(rules []preparedRule, m Message, p Provider) Result {
 			entry += fmt.Sprintf(" (inbound connector %q)", ret.Inbound)
 		}
 	}
-	if len(res.Passes) == maxPasses {
+	if !settled {
 		res.Verdict, res.Reason = VerdictLoop, fmt.Sprintf("the message keeps coming back (%d passes)", maxPasses)
 		return res
 	}
@@ -112,13 +115,8 @@ func returnOf(o *Org, hops []Hop) (backHop, *Return) {
 
 func passRouteRule(p Pass) string {
 	for _, h := range p.Hops {
-		if strings.HasPrefix(h.Why, "rule ") {
-			if i := strings.Index(h.Why[5:], "\""); i >= 0 {
-				rest := h.Why[5+i+1:]
-				if j := strings.Index(rest, "\""); j >= 0 {
-					return rest[:j]
-				}
-			}
+		if h.Rule != "" {
+			return h.Rule
 		}
 	}
 	return ""
@@ -268,6 +266,13 @@ func (o *Org) runRules(st *passState) []RuleTrace {
 				t.Inferred = true
 			default:
 				t.Outcome = OutcomeFired
+				if unverifiedWords(r) {
+					// Whether Words match across "_" and "=" inside a token
+					// (MSIP_Label_<GUID>_Enabled=True in msip_labels) is not
+					// documented; the model says yes, and says it is unsure.
+					t.Inferred = true
+					t.Why += " (UNVERIFIED: word matching across _ and = inside one token)"
+				}
 				o.applyActions(st, r, &t)
 				if r.StopRuleProcessing && t.Outcome == OutcomeFired {
 					stopped = r.Name
@@ -378,4 +383,13 @@ func (o *Org) outbound(name string) (OutboundConnector, bool) {
 		}
 	}
 	return OutboundConnector{}, false
+}
+
+func unverifiedWords(r TransportRule) bool {
+	for _, w := range r.Conditions.Get("HeaderContainsWords") {
+		if strings.ContainsAny(w, "_=") {
+			return true
+		}
+	}
+	return false
 }

@@ -92,6 +92,9 @@ func TestAuditJSONShape(t *testing.T) {
 		t.Fatalf("first finding: %+v", f)
 	}
 	code, out, _ = runAuditCLI(t, "--scenario", "pams-online", "--json")
+	if !strings.Contains(out, `"findings": []`) {
+		t.Errorf("no findings must be an empty list, not null:\n%s", out)
+	}
 	if code != exitOK || !strings.Contains(out, `"kind": "connector"`) || !strings.Contains(out, `"kind": "rule"`) || !strings.Contains(out, `"kind": "hop"`) {
 		t.Fatalf("exit %d, route kinds missing:\n%s", code, out)
 	}

@@ -20,6 +20,7 @@ step is also a subcommand for scripts and support sessions:
   check    prove the network path: DNS, TCP 25/587, banner, STARTTLS, certificate, AUTH
   creds    keep the smart-host credentials in the OS keyring (never in a file)
   steps    write the Exchange changes: checklist, apply/undo/verify scripts, .reg key
+  audit    prove offline where each message goes with those changes (rules, connector, next hop)
   relay    run a local relay that forwards like Exchange's send connector will
   send     send a test message through that relay, end to end
   lab      run a local stand-in smart host to try everything without an account

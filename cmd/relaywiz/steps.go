@@ -132,6 +132,9 @@ func stepsLong() string {
                 --format export needs no --scenario)
   pams.reg      PAMS only: the Outlook plug-in switch - import it ONLY after verify passes
 
+With --out it then draws where the mail goes with these changes (the
+routing model of relaywiz audit, which also tries common neighbours).
+
 Scenarios (--scenario):
 `)
 	for _, s := range steps.Scenarios() {
