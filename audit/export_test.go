@@ -130,3 +130,45 @@ func TestRoundTripCorrectApplyAuditsClean(t *testing.T) {
 		})
 	}
 }
+
+// With the common neighbours (a default Internet connector, a disclaimer
+// rule on top with and without StopRuleProcessing, another smart host),
+// the live org's audit gives every message the verdict the plan's audit
+// gives it: the export adds nothing and loses nothing.
+func TestRoundTripWithNeighboursSameVerdicts(t *testing.T) {
+	for name, in := range exportInputs() {
+		for _, nb := range Neighbours(in) {
+			t.Run(name+"/"+nb.Name, func(t *testing.T) {
+				plan, err := Run(Options{Inputs: in, Neighbours: []Neighbour{nb}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				org, err := Build(in, []Neighbour{nb})
+				if err != nil {
+					t.Fatal(err)
+				}
+				org.Returns, org.ServerSites = nil, nil
+				ex := exportOf(t, org)
+				if _, d, err := FromExport(ex, ExportOptions{}); err != nil || d.Scenario != in.Scenario {
+					t.Errorf("detected %s (%v), want %s", d.Scenario, err, in.Scenario)
+				}
+				given := in.Clone()
+				rep, _, err := FromExport(ex, ExportOptions{Inputs: &given})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rep.Messages) != len(plan.Messages) {
+					t.Fatalf("%d messages, plan %d", len(rep.Messages), len(plan.Messages))
+				}
+				for i := range plan.Messages {
+					if rep.Messages[i].Verdict != plan.Messages[i].Verdict {
+						t.Errorf("%s: %s from the export, %s from the plan (%s)", plan.Messages[i].Label, rep.Messages[i].Verdict, plan.Messages[i].Verdict, rep.Messages[i].Reason)
+					}
+				}
+				if (rep.Exit() == 0) != (plan.Exit() == 0) {
+					t.Errorf("exit %d from the export, %d from the plan: %+v", rep.Exit(), plan.Exit(), rep.Findings)
+				}
+			})
+		}
+	}
+}
