@@ -220,7 +220,9 @@ func (d *Detection) zivverOnPrem(org *exchange.Org, id steps.ScenarioID, in step
 			}
 		}
 	}
-	d.Inputs.SmartHost = first(d.Hosts)
+	if in.SmartHost == "" {
+		d.Inputs.SmartHost = first(d.Hosts) // the admin's --smart-host stays the provider
+	}
 	d.Inputs.Port = conn.Port
 	d.Inputs.PlaceholderDomain = d.Placeholder
 	d.Inputs.SourceServers = conn.SourceTransportServers
@@ -303,7 +305,9 @@ func (d *Detection) zivverOnline(org *exchange.Org, id steps.ScenarioID, in step
 			}
 		}
 	}
-	d.Inputs.SmartHost = first(d.Hosts)
+	if in.SmartHost == "" {
+		d.Inputs.SmartHost = first(d.Hosts) // the admin's --smart-host stays the provider
+	}
 	switch {
 	case id == steps.PAMSOnline && words && !header && in.Scenario != steps.PAMSOnline:
 		return false
@@ -339,7 +343,9 @@ func (d *Detection) cryptshareOnPrem(org *exchange.Org, in steps.Inputs) bool {
 		return false
 	}
 	d.Connector, d.Hosts = conn.Name, trimHosts(conn.SmartHosts)
-	d.Inputs.SmartHost = first(d.Hosts)
+	if in.SmartHost == "" {
+		d.Inputs.SmartHost = first(d.Hosts) // the admin's --smart-host stays the provider
+	}
 	if isIPv4(d.Inputs.SmartHost) && d.Inputs.GatewayIP == "" {
 		d.Inputs.GatewayIP = d.Inputs.SmartHost
 	}
@@ -413,8 +419,12 @@ func (d *Detection) cryptshareOnline(org *exchange.Org, in steps.Inputs) bool {
 		d.Inbound, ip = org.InboundConnectors[0].Name, strings.TrimSuffix(org.InboundConnectors[0].SenderIPAddresses[0], "/32")
 	}
 	d.ReturnIP = ip
-	d.Inputs.GatewayIP = ip
-	d.Inputs.SmartHost = first(d.Hosts)
+	if in.GatewayIP == "" {
+		d.Inputs.GatewayIP = ip
+	}
+	if in.SmartHost == "" {
+		d.Inputs.SmartHost = first(d.Hosts) // the admin's --smart-host stays the provider
+	}
 	d.Evidence = fmt.Sprintf("rule %q routes mail with the X-CS-Sensitivity header to connector %q (%s)", route.Name, d.Connector, strings.Join(d.Hosts, ", "))
 	return true
 }

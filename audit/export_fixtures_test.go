@@ -148,6 +148,10 @@ var fixtures = []fixture{
 			AddressSpaces: []string{"SMTP:example.net;1"}, DNSRoutingEnabled: true, SmartHostAuthMechanism: "None",
 			SourceTransportServers: []string{"EX01"}, MaxMessageSize: "35MB"})
 	}, exit: 1, code: "other-connector", object: "Partner example.net"},
+	{file: "onprem/smart-host-typo", base: "pams-onprem", mutate: func(o *exchange.Org) {
+		c := sendConn(o, pamsConn)
+		c.SmartHosts, c.TlsDomain = []string{"smtp.zivvr.com"}, "smtp.zivvr.com"
+	}, scenario: true, exit: 1, code: "provider-connector-missing", object: "smtp.zivver.com"},
 	{file: "onprem/old-connector-enabled", base: "cryptshare-onprem", mutate: func(o *exchange.Org) { sendConn(o, "Internet").Enabled = true },
 		exit: 1, code: "connector-tie", object: "Internet"},
 
