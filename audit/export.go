@@ -123,8 +123,21 @@ func platformOf(s steps.Scenario) string {
 // recognises it.
 func exportCases(org *exchange.Org, d Detection) []Case {
 	cases := CasesFor(d.Inputs, org)
+	// A real org has no EXCHANGE-LOCAL: when no scoped provider connector
+	// named the server, the message is on one of the org's transport
+	// servers (the first a send connector names).
+	server := ""
+	for _, c := range org.SendConnectors {
+		if len(c.SourceTransportServers) > 0 {
+			server = c.SourceTransportServers[0]
+			break
+		}
+	}
 	for i := range cases {
 		m := &cases[i].Message
+		if m.Server == steps.LocalServerName && server != "" {
+			m.Server = server
+		}
 		if m.Via == exchange.ViaInbound && d.Scenario == steps.CodeTwoOnline {
 			m.Inbound, m.SenderIP, m.Headers = d.Inbound, d.ReturnIP, d.ReturnHeaders
 		}
