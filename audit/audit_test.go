@@ -184,3 +184,83 @@ func TestProvenHopsAreMarked(t *testing.T) {
 		}
 	}
 }
+
+// A message larger than the provider connector's limit is named as such,
+// with the connector and the fix.
+func TestTooLargeForTheConnector(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnPrem) // 50 MB, the manual's limit
+	m, err := ParseMessage("to=p@example.org header='zivver-relay: zivver-message-info' size=60MB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(Options{Inputs: in, Messages: []exchange.Message{m}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Findings[0]
+	if rep.Exit() != 1 || f.Code != "too-large" || f.Object != "Zivver PAMS" || !strings.Contains(f.Fix, "MaxMessageSize") {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+}
+
+// --message is user input: any text parses or is refused, never panics,
+// and a parsed message always has a recipient.
+func FuzzParseMessage(f *testing.F) {
+	for _, s := range []string{"to=a@b.example", "from=x to=a@b.example,c@d.example subject='a b' header='X: y'", "to='", "header=x", "size=10MB to=a@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		m, err := ParseMessage(spec)
+		if err == nil && len(m.To) == 0 {
+			t.Fatalf("%q parsed without a recipient", spec)
+		}
+	})
+}
+
+// Cryptshare's M365 guide: the gateway's IP on the connection filter's
+// allow list. The plan adds it; an organisation without it gets a warning
+// naming the policy.
+func TestCryptshareAllowList(t *testing.T) {
+	in := steps.Defaults(steps.CryptshareOnline)
+	in.GatewayIP = "203.0.113.25"
+	org, err := Build(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range Audit(org, in, CasesFor(in, org), nil).Findings {
+		if f.Code == "allow-list-missing" {
+			t.Fatalf("the plan adds the IP, yet: %+v", f)
+		}
+	}
+	org.ConnectionFilter[0].IPAllowList = []string{"203.0.113.0/24"}
+	for _, f := range Audit(org, in, CasesFor(in, org), nil).Findings {
+		if f.Code == "allow-list-missing" {
+			t.Fatalf("a CIDR entry covers the gateway, yet: %+v", f)
+		}
+	}
+	org.ConnectionFilter[0].IPAllowList = nil
+	found := false
+	for _, f := range Audit(org, in, CasesFor(in, org), nil).Findings {
+		found = found || f.Code == "allow-list-missing" && f.Object == "Default" && f.Severity == "warn"
+	}
+	if !found {
+		t.Fatal("no allow-list warning")
+	}
+}
+
+// The review's dangerous drift: an extra SMTP:* on the provider's send
+// connector sends all outside mail to the provider. The audit catches it
+// and names the connector.
+func TestExtraWildcardOnTheProviderConnector(t *testing.T) {
+	in := steps.Defaults(steps.PAMSOnPrem)
+	org, err := Build(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.SendConnectors[0].AddressSpaces = append(org.SendConnectors[0].AddressSpaces, "SMTP:*;1")
+	rep := Audit(org, in, CasesFor(in, org), nil)
+	f := rep.Findings[0]
+	if rep.Exit() != 1 || f.Code != "connector-catches-untriggered" || f.Object != "Zivver PAMS" {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+}

@@ -83,8 +83,31 @@ func findings(org *exchange.Org, in steps.Inputs, ours []string, msgs []MessageR
 			}
 		}
 	}
+	// Cryptshare's M365 guide: the gateway's mail back into Microsoft 365
+	// must always be accepted (its SPF/DKIM/DMARC results soft-fail), so its
+	// IP belongs on the connection filter's allow list.
+	if in.Scenario == steps.CryptshareOnline && in.GatewayIP != "" && !allowListed(org, in.GatewayIP) {
+		name := "Default"
+		if len(org.ConnectionFilter) > 0 {
+			name = org.ConnectionFilter[0].Name
+		}
+		add(Finding{Severity: "warn", Code: "allow-list-missing", Object: name,
+			Message: fmt.Sprintf("the connection filter policy %q does not allow %s: mail coming back from the gateway may be filtered as spam", name, in.GatewayIP),
+			Fix:     fmt.Sprintf("Set-HostedConnectionFilterPolicy -Identity '%s' -IPAllowList @{Add='%s'}", name, in.GatewayIP)})
+	}
 	sortFindings(out)
 	return out
+}
+
+func allowListed(org *exchange.Org, ip string) bool {
+	for _, p := range org.ConnectionFilter {
+		for _, e := range p.IPAllowList {
+			if ok, err := exchange.IPInRanges(ip, []string{e}); err == nil && ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // expectedRules are the rules that should send triggered mail on its way:
@@ -167,6 +190,10 @@ func whyNotProvider(org *exchange.Org, in steps.Inputs, m MessageReport, ours []
 			continue
 		}
 		switch {
+		case h.Kind == "none" && strings.Contains(h.Why, "MaxMessageSize"):
+			return Finding{Severity: "fail", Code: "too-large", Object: h.Connector,
+				Message: fmt.Sprintf("%s: %s", m.Label, h.Why),
+				Fix:     fmt.Sprintf("raise the limit (Set-SendConnector -Identity '%s' -MaxMessageSize, and the organisation's Get-TransportConfig limits), within what the provider accepts, or send it smaller; Base64 makes attachments about a third larger", h.Connector)}
 		case h.Kind == "none":
 			return Finding{Severity: "fail", Code: "no-route", Object: h.Recipient,
 				Message: fmt.Sprintf("%s: %s", m.Label, h.Why), Fix: "create a send connector whose address space is the placeholder domain, pointing to the provider's smart host"}
@@ -175,8 +202,12 @@ func whyNotProvider(org *exchange.Org, in steps.Inputs, m MessageReport, ours []
 				Message: fmt.Sprintf("%s: %s", m.Label, h.Why),
 				Fix:     "disable the competing connector (relaywiz steps --connector NAME switches it off) or give it a higher cost"}
 		case h.Connector != "":
+			how := "not the provider's"
+			if h.MX {
+				how = "and delivers it by DNS/MX: it goes out unsecured"
+			}
 			return Finding{Severity: "fail", Code: "other-connector", Object: h.Connector,
-				Message: fmt.Sprintf("%s: connector %q takes it (%s), not the provider's", m.Label, h.Connector, h.Why),
+				Message: fmt.Sprintf("%s: connector %q takes it (%s), %s", m.Label, h.Connector, h.Why, how),
 				Fix:     fmt.Sprintf("make the provider's connector the most specific match (or the cheaper one), or narrow %q's address space", h.Connector)}
 		default:
 			return Finding{Severity: "fail", Code: "direct-by-mx", Object: h.Recipient,

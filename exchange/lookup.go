@@ -9,15 +9,14 @@ import (
 // DomainName, or a wildcard (*.contoso.com) covering a subdomain; the exact
 // one wins.
 func (o *Org) acceptedDomain(domain string) (AcceptedDomain, bool) {
-	domain = strings.ToLower(domain)
 	var best AcceptedDomain
 	bestLen := -1
 	for _, d := range o.AcceptedDomains {
-		n := strings.ToLower(strings.TrimSpace(d.DomainName))
+		n := strings.TrimSpace(d.DomainName)
 		switch {
-		case n == domain:
+		case strings.EqualFold(n, domain):
 			return d, true
-		case strings.HasPrefix(n, "*.") && strings.HasSuffix(domain, n[1:]) && len(n) > bestLen:
+		case strings.HasPrefix(n, "*.") && len(domain) > len(n)-1 && strings.EqualFold(domain[len(domain)-(len(n)-1):], n[1:]) && len(n) > bestLen:
 			best, bestLen = d, len(n)
 		}
 	}
@@ -33,8 +32,8 @@ func (o *Org) isInternalDomain(domain string) bool {
 	if !ok {
 		return false
 	}
-	t := strings.ToLower(d.DomainType)
-	return t == "" || t == "authoritative" || t == "internalrelay"
+	t := d.DomainType
+	return t == "" || strings.EqualFold(t, "Authoritative") || strings.EqualFold(t, "InternalRelay")
 }
 
 // contact finds a mail contact by name, alias or any of its addresses, the
@@ -94,7 +93,11 @@ func (o *Org) groupMembers(id string) ([]string, bool) {
 	if o.Groups == nil {
 		return nil, false
 	}
-	m, ok := o.Groups[strings.ToLower(StripProxyPrefix(id))]
+	id = StripProxyPrefix(id)
+	if m, ok := o.Groups[id]; ok {
+		return m, true
+	}
+	m, ok := o.Groups[strings.ToLower(id)]
 	return m, ok
 }
 

@@ -36,7 +36,7 @@ type Message struct {
 	Attachment int64 // size of the largest attachment, bytes (AttachmentSizeOver)
 }
 
-// Header returns the values of a header, matched without case. The
+// HeaderValues returns the values of a header, matched without case. The
 // msip_labels header is synthesised from Labels when the message does not
 // carry one itself.
 func (m *Message) HeaderValues(name string) []string {

@@ -34,7 +34,8 @@ func tri(b bool) Tri {
 	return False
 }
 
-// text builds a predicate that looks at some texts of the message.
+// words builds a Words predicate over some texts of the message; patterns
+// the same for Patterns.
 func words(what string, texts func(c evalCtx) []string) predicate {
 	return predicate{
 		eval: func(c evalCtx, v, _ []string) Tri { return tri(anyWord(texts(c), v)) },
@@ -115,10 +116,10 @@ var predicates = map[string]predicate{
 		why:  func(_ evalCtx, v, _ []string) string { return "sender domain is " + quoteList(v) }},
 	"FromScope": {
 		eval: func(c evalCtx, v, _ []string) Tri {
-			switch strings.ToLower(first(v)) {
-			case "inorganization":
+			switch {
+			case strings.EqualFold(first(v), "InOrganization"):
 				return tri(c.org.fromInside(c.msg))
-			case "notinorganization":
+			case strings.EqualFold(first(v), "NotInOrganization"):
 				return tri(!c.org.fromInside(c.msg))
 			}
 			return Unknown
@@ -127,10 +128,10 @@ var predicates = map[string]predicate{
 	"SentToScope": {
 		eval: func(c evalCtx, v, _ []string) Tri {
 			var want bool
-			switch strings.ToLower(first(v)) {
-			case "inorganization":
+			switch {
+			case strings.EqualFold(first(v), "InOrganization"):
 				want = true
-			case "notinorganization":
+			case strings.EqualFold(first(v), "NotInOrganization"):
 			default:
 				// ExternalPartner / ExternalNonPartner depend on domain
 				// security settings the model does not have.
@@ -209,6 +210,19 @@ var predicates = map[string]predicate{
 			return tri(c.msg.SizeBytes > n)
 		},
 		why: func(_ evalCtx, v, _ []string) string { return "message size over " + first(v) }},
+	// New-TransportRule.md, -ActivationDate / -ExpiryDate: the rule acts
+	// only from / until a date. The model has no clock, so a rule with
+	// either is unknown (RuleParamRole counts them as conditions).
+	"ActivationDate": {
+		eval: func(evalCtx, []string, []string) Tri { return Unknown },
+		why: func(_ evalCtx, v, _ []string) string {
+			return "the rule acts only from " + first(v) + " (ActivationDate; the model has no clock)"
+		}},
+	"ExpiryDate": {
+		eval: func(evalCtx, []string, []string) Tri { return Unknown },
+		why: func(_ evalCtx, v, _ []string) string {
+			return "the rule acts only until " + first(v) + " (ExpiryDate; the model has no clock)"
+		}},
 	"AttachmentSizeOver": {
 		eval: func(c evalCtx, v, _ []string) Tri {
 			n, ok := ParseSize(first(v))
@@ -221,10 +235,10 @@ var predicates = map[string]predicate{
 }
 
 func scopeName(v string) string {
-	switch strings.ToLower(v) {
-	case "inorganization":
+	switch {
+	case strings.EqualFold(v, "InOrganization"):
 		return "inside the organization"
-	case "notinorganization":
+	case strings.EqualFold(v, "NotInOrganization"):
 		return "outside the organization"
 	}
 	return v + " (a scope the model does not know)"
@@ -270,6 +284,11 @@ func (o *Org) fromInside(m *Message) bool {
 	}
 	return false
 }
+
+// IPInRanges reports whether ip is in one of the ranges, in the forms
+// SenderIpRanges and the connection filter's IPAllowList accept: single
+// addresses, a-b ranges and CIDR blocks.
+func IPInRanges(ip string, ranges []string) (bool, error) { return ipInRanges(ip, ranges) }
 
 // ipInRanges reads single addresses, a-b ranges and CIDR blocks, the forms
 // SenderIpRanges accepts.
@@ -320,7 +339,10 @@ func ParseSize(s string) (int64, bool) {
 	if i := strings.Index(s, "("); i >= 0 {
 		inner := strings.TrimSuffix(strings.TrimSpace(s[i+1:]), ")")
 		inner = strings.TrimSpace(strings.TrimSuffix(inner, "bytes"))
-		if n, err := strconv.ParseInt(strings.ReplaceAll(inner, ",", ""), 10, 64); err == nil {
+		if strings.Contains(inner, ",") {
+			inner = strings.ReplaceAll(inner, ",", "")
+		}
+		if n, err := strconv.ParseInt(inner, 10, 64); err == nil {
 			return n, true
 		}
 		s = strings.TrimSpace(s[:i])

@@ -90,7 +90,7 @@ func (o *Org) routeOnPrem(st *passState, addr, domain string, p Provider) Hop {
 		if a.cost != b.cost {
 			return a.cost < b.cost
 		}
-		return strings.ToLower(a.conn.Name) < strings.ToLower(b.conn.Name)
+		return lessFold(a.conn.Name, b.conn.Name)
 	})
 	win := cands[0]
 	why := fmt.Sprintf("address space %s covers %s", win.space, domain)
@@ -130,6 +130,13 @@ func (o *Org) routeOnPrem(st *passState, addr, domain string, p Provider) Hop {
 	}
 	h := sendHop(addr, win.conn, p)
 	h.Why, h.Inferred = why, inferred
+	// New-SendConnector.md, -MaxMessageSize: "the maximum size of a
+	// message that can pass through a connector". A larger message is
+	// returned to the sender (5.3.4), not sent another way.
+	if limit, ok := ParseSize(win.conn.MaxMessageSize); ok && st.msg.SizeBytes > limit {
+		return Hop{Recipient: addr, Kind: "none", Connector: win.conn.Name,
+			Why: fmt.Sprintf("%s; but the message (%d bytes) is larger than the connector's MaxMessageSize %s: returned to the sender (5.3.4)", why, st.msg.SizeBytes, win.conn.MaxMessageSize)}
+	}
 	return h
 }
 
@@ -234,7 +241,7 @@ func (o *Org) routeOnline(st *passState, addr, domain string, internal bool, p P
 			scoped = append(scoped, c.Name)
 			continue
 		}
-		if n > bestLen || (n == bestLen && strings.ToLower(c.Name) < strings.ToLower(best.Name)) {
+		if n > bestLen || (n == bestLen && lessFold(c.Name, best.Name)) {
 			best, bestLen = c, n
 		}
 	}
@@ -280,4 +287,16 @@ func isProvider(hosts []string, p Provider) bool {
 		}
 	}
 	return false
+}
+
+// lessFold orders names without case and without allocating (connector
+// selection sorts candidates for every recipient).
+func lessFold(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := lowerASCII(a[i]), lowerASCII(b[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(a) < len(b)
 }

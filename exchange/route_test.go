@@ -240,3 +240,19 @@ func TestSmartHostReturnWithoutExceptionLoops(t *testing.T) {
 		t.Fatalf("passes %+v, want the second pass to leave by MX", r.Passes)
 	}
 }
+
+// New-SendConnector.md, -MaxMessageSize: a message larger than the chosen
+// connector's limit does not pass it (and does not take another route).
+func TestMessageOverTheConnectorLimitIsUndeliverable(t *testing.T) {
+	o := pamsOrg()
+	o.SendConnectors[0].MaxMessageSize = "50 MB (52,428,800 bytes)"
+	m := msg("Offer", Header{"zivver-relay", "x"})
+	m.SizeBytes = 40 << 20
+	wantVerdict(t, Simulate(o, m, zivver), VerdictProvider)
+	m.SizeBytes = 60 << 20
+	r := Simulate(o, m, zivver)
+	wantVerdict(t, r, VerdictUndeliverable)
+	if !strings.Contains(r.Reason, "MaxMessageSize") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+}

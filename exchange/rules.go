@@ -27,14 +27,34 @@ var neutralActions = map[string]bool{
 	"RouteMessageOutboundRequireTls": true, "NotifySender": true,
 }
 
+// boolSwitches are the conditions and actions that take $true/$false: an
+// export (or Get-TransportRule) may list them as False, which means "not
+// used", not "a condition the model does not know".
+var boolSwitches = map[string]bool{
+	"DeleteMessage": true, "Quarantine": true, "ApplyOME": true, "RemoveOME": true, "RemoveOMEv2": true,
+	"RouteMessageOutboundRequireTls": true, "ModerateMessageByManager": true, "RemoveRMSAttachmentEncryption": true,
+	"AttachmentIsUnsupported": true, "AttachmentHasExecutableContent": true, "AttachmentIsPasswordProtected": true,
+	"AttachmentProcessingLimitExceeded": true, "HasNoClassification": true, "HasSenderOverride": true,
+}
+
+// active reports whether a parameter is in use: a boolean switch only when
+// it is True, anything else when it has a value.
+func active(p Params, k string) bool {
+	v := p[k]
+	if boolSwitches[strings.TrimPrefix(k, "ExceptIf")] {
+		return len(v) > 0 && strings.EqualFold(v[0], "True")
+	}
+	return len(v) > 0
+}
+
 // ruleProperties are a rule's own settings, not predicates or actions.
 var ruleProperties = map[string]bool{
 	"Name": true, "Priority": true, "State": true, "Mode": true, "StopRuleProcessing": true,
 	"RuleErrorAction": true, "SenderAddressLocation": true, "Comments": true, "Enabled": true,
 	"Identity": true, "Guid": true, "DistinguishedName": true, "Description": true, "RuleVersion": true,
-	"ManuallyModified": true, "ActivationDate": true, "ExpiryDate": true, "WhenChanged": true,
+	"ManuallyModified": true, "WhenChanged": true,
 	"Organization": true, "IsValid": true, "ObjectState": true, "ImmutableId": true, "RuleSubType": true,
-	"UseLegacyRegex": true, "DlpPolicy": true, "DlpPolicyId": true, "Priority ": true,
+	"UseLegacyRegex": true, "DlpPolicy": true, "DlpPolicyId": true,
 }
 
 // RuleParamRole says where a property of Get-TransportRule's output
@@ -84,6 +104,9 @@ func evalPredicates(c evalCtx, params Params, keys []string, except bool, cache 
 	nTrue := 0
 	var whyUnknown []string
 	for i, k := range keys {
+		if !active(params, k) {
+			continue
+		}
 		base := strings.TrimPrefix(k, "ExceptIf")
 		if isCompanion(base) && params.Has(strings.TrimSuffix(k, base)+companionOf[base]) {
 			continue // evaluated with its header name
@@ -195,7 +218,7 @@ func actionsNeutral(r TransportRule) bool {
 		return false
 	}
 	for k := range r.Actions {
-		if !neutralActions[k] {
+		if active(r.Actions, k) && !neutralActions[k] {
 			return false
 		}
 	}

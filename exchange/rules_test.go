@@ -270,6 +270,7 @@ func TestRuleParamRole(t *testing.T) {
 		"HeaderContainsMessageHeader": "condition", "ExceptIfSenderIpRanges": "exception",
 		"RedirectMessageTo": "action", "ApplyHtmlDisclaimerText": "action", "ModerateMessageByUser": "action",
 		"StopRuleProcessing": "property", "Priority": "property", "HasSenderOverride": "condition",
+		"ExpiryDate": "condition", "Guid": "property",
 	} {
 		if got := RuleParamRole(name); got != want {
 			t.Errorf("RuleParamRole(%s) = %s, want %s", name, got, want)
@@ -290,5 +291,39 @@ func TestExternalRelayDomainIsOutside(t *testing.T) {
 		if got := o.isInternalDomain(domain); got != inside {
 			t.Errorf("%s inside: %v, want %v", domain, got, inside)
 		}
+	}
+}
+
+// Get-TransportRule lists switches it does not use as False: such a switch
+// is not in use, neither a condition the model does not know nor an
+// action (a rule that "deletes" with DeleteMessage False deletes nothing).
+func TestFalseSwitchesAreNotInUse(t *testing.T) {
+	o := onlineOrg()
+	o.OutboundConnectors = []OutboundConnector{zivverOutbound(true)}
+	r0 := rule("zivver", 0, Params{"SubjectContainsWords": {"Secure"}, "HasSenderOverride": {"False"}},
+		Params{"RouteMessageOutboundConnector": {"Zivver"}, "DeleteMessage": {"False"}, "Quarantine": {"False"}})
+	o.TransportRules = []TransportRule{r0}
+	wantVerdict(t, Simulate(o, msg("Secure offer"), zivver), VerdictProvider)
+	o.TransportRules[0].Actions["DeleteMessage"] = []string{"True"}
+	wantVerdict(t, Simulate(o, msg("Secure offer"), zivver), VerdictUndeliverable)
+	// A header value "false" is a value, not a switch.
+	o.TransportRules[0].Actions = Params{"SetHeaderName": {"X-Flag"}, "SetHeaderValue": {"False"}}
+	r := Simulate(o, msg("Secure offer"), zivver)
+	if v := r.Passes[0].Message.HeaderValues("X-Flag"); len(v) != 1 || v[0] != "False" {
+		t.Fatalf("header %q", v)
+	}
+}
+
+// New-TransportRule.md, -ExpiryDate: a rule acts only until that date; the
+// model has no clock and says unknown rather than guess.
+func TestDatedRuleIsUnknown(t *testing.T) {
+	o := onlineOrg()
+	o.OutboundConnectors = []OutboundConnector{zivverOutbound(true)}
+	o.TransportRules = []TransportRule{rule("zivver", 0, Params{"SubjectContainsWords": {"Secure"}, "ExpiryDate": {"2026-12-31"}},
+		Params{"RouteMessageOutboundConnector": {"Zivver"}})}
+	r := Simulate(o, msg("Secure offer"), zivver)
+	wantVerdict(t, r, VerdictUnknown)
+	if !strings.Contains(r.Reason, "no clock") {
+		t.Fatalf("reason %q", r.Reason)
 	}
 }

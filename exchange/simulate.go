@@ -287,7 +287,12 @@ func (o *Org) runRules(st *passState) []RuleTrace {
 
 // applyActions carries out a fired rule's actions on the message.
 func (o *Org) applyActions(st *passState, r TransportRule, t *RuleTrace) {
-	a := r.Actions
+	a := Params{}
+	for k, v := range r.Actions {
+		if active(r.Actions, k) {
+			a[k] = v
+		}
+	}
 	for k := range a {
 		if !knownActions[k] && !neutralActions[k] {
 			st.unknown = fmt.Sprintf("rule %q has the action %s, which the model does not know", r.Name, k)
@@ -333,6 +338,12 @@ func (o *Org) applyActions(st *passState, r TransportRule, t *RuleTrace) {
 		}
 		st.msg.To = to
 		t.Changes = append(t.Changes, "redirects the message to "+strings.Join(to, ", "))
+		if a.Has("SetHeaderName") {
+			// Microsoft does not say whether the redirected copy carries a
+			// header the same rule sets; the model assumes it does.
+			t.Inferred = true
+			t.Changes = append(t.Changes, "(UNVERIFIED: that the redirected copy carries the header this rule sets)")
+		}
 	}
 	for _, k := range []string{"AddToRecipients", "CopyTo", "BlindCopyTo"} {
 		for _, id := range a.Get(k) {

@@ -163,7 +163,7 @@ func applyObject(org *exchange.Org, o *object) error {
 		}
 		port, _ := strconv.Atoi(firstOf(m, "Port"))
 		sc := exchange.SendConnector{
-			Name: name, Enabled: true, AddressSpaces: m["AddressSpaces"], SmartHosts: m["SmartHosts"], Port: port,
+			Name: name, Enabled: enabled(m), AddressSpaces: m["AddressSpaces"], SmartHosts: m["SmartHosts"], Port: port,
 			DNSRoutingEnabled: isTrue(m, "DNSRoutingEnabled"), SmartHostAuthMechanism: firstOf(m, "SmartHostAuthMechanism"),
 			RequireTLS: isTrue(m, "RequireTLS"), TlsAuthLevel: firstOf(m, "TlsAuthLevel"), TlsDomain: firstOf(m, "TlsDomain"),
 			IsScopedConnector: isTrue(m, "IsScopedConnector"), SourceTransportServers: m["SourceTransportServers"],
@@ -175,7 +175,7 @@ func applyObject(org *exchange.Org, o *object) error {
 			return nil
 		}
 		org.OutboundConnectors = append(org.OutboundConnectors, exchange.OutboundConnector{
-			Name: name, Enabled: true, ConnectorType: firstOf(m, "ConnectorType"),
+			Name: name, Enabled: enabled(m), ConnectorType: firstOf(m, "ConnectorType"),
 			IsTransportRuleScoped: isTrue(m, "IsTransportRuleScoped"), RecipientDomains: m["RecipientDomains"],
 			SmartHosts: m["SmartHosts"], UseMXRecord: isTrue(m, "UseMXRecord"),
 			TlsSettings: firstOf(m, "TlsSettings"), TlsDomain: firstOf(m, "TlsDomain"),
@@ -187,7 +187,7 @@ func applyObject(org *exchange.Org, o *object) error {
 			}
 		}
 		org.InboundConnectors = append(org.InboundConnectors, exchange.InboundConnector{
-			Name: name, Enabled: true, ConnectorType: firstOf(m, "ConnectorType"), SenderDomains: m["SenderDomains"],
+			Name: name, Enabled: enabled(m), ConnectorType: firstOf(m, "ConnectorType"), SenderDomains: m["SenderDomains"],
 			SenderIPAddresses: m["SenderIPAddresses"], RequireTls: m["RequireTls"] == nil || isTrue(m, "RequireTls"),
 		})
 	case kindTransportRule:
@@ -363,3 +363,7 @@ func first(v []string) string {
 	}
 	return v[0]
 }
+
+// enabled: a new connector is on unless the plan says otherwise (the
+// plan's Enabled setting is what verify.ps1 checks).
+func enabled(m map[string][]string) bool { return m["Enabled"] == nil || isTrue(m, "Enabled") }

@@ -144,14 +144,13 @@ type object struct {
 	// too so that an object under another name is found.
 	Unique *psVar
 	// Transport rules.
-	Priority    int    // PriorityAuto or a fixed value
-	BelowRule   *psVar // place right below this rule (codetwo add-on)
-	BelowOffset int
-	AboveRule   *psVar // must have a higher priority than this rule
-	// StopAboveOK is a rule above this one whose StopRuleProcessing is
-	// intended (the CodeTwo add-on rule: its manual says the add-on hands
-	// the mail back for a second pass, where that rule no longer matches).
-	StopAboveOK   *psVar
+	Priority  int    // PriorityAuto or a fixed value
+	BelowRule *psVar // place right below this rule (codetwo add-on)
+	// StopExempt is a rule above that may stop processing without hiding
+	// this one (the add-on's rule: its stop applies only to the first pass).
+	StopExempt    *psVar
+	BelowOffset   int
+	AboveRule     *psVar // must have a higher priority than this rule
 	PatternsFrom  *psVar // copy this connector's recipient domains as patterns
 	RouteConnName *psVar // the connector the rule routes to (checked to exist)
 	// Changes to existing objects (kindDisableSend, kindScopeOutbound,

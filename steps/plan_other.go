@@ -141,7 +141,7 @@ func (b *builder) codeTwo() {
 		}, commonRuleProps()...), []caveat{cavFromScope, cavDomainPatterns})
 		o.RouteConnName = conn
 		o.PatternsFrom = conn
-		o.StopAboveOK = addon
+		o.StopExempt = addon
 		if in.Priority == PriorityAuto {
 			o.BelowRule, o.BelowOffset = addon, i
 		}

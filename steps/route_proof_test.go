@@ -187,3 +187,21 @@ func assertArtifactsWarn(t *testing.T, in steps.Inputs, n audit.Neighbour) {
 		t.Fatalf("neighbour %s breaks the route but no test says how the artifacts warn about it", n.ID)
 	}
 }
+
+// The add-on's rule stops processing on purpose (CodeTwo's manual: only
+// in the first pass): apply.ps1 must not warn about it, whatever priority
+// the smart-host rules get.
+func TestApplyDoesNotWarnAboutTheAddonRule(t *testing.T) {
+	for _, prio := range []int{steps.PriorityAuto, 3} {
+		in := steps.Defaults(steps.CodeTwoOnline)
+		in.Connectors, in.AddonRule, in.Priority = []string{"Mimecast Outbound"}, "CodeTwo Exchange Rule", prio
+		arts, err := steps.Generate(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply, _ := steps.Find(arts, steps.FormatApply)
+		if got := strings.Count(apply.Text, "Test-StopAbove $RuleName1 $AddonRuleName"); got != 2 {
+			t.Errorf("priority %d: %d checks exempt the add-on rule, want 2 (created and existing)", prio, got)
+		}
+	}
+}

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"relaywiz/files"
 	"relaywiz/steps"
 )
 
@@ -155,5 +157,22 @@ func TestStepsPrintsTheRouteUnderTheFiles(t *testing.T) {
 	_, out, _ = runStepsCLI(t, "--scenario", "pams-onprem", "--format", "apply")
 	if strings.Contains(out, "Where the mail goes") {
 		t.Fatal("--format output must be the artifact only")
+	}
+}
+
+// --profile: the wizard's saved answers, as steps reads them.
+func TestAuditReadsTheProfile(t *testing.T) {
+	in := steps.Defaults(steps.RelayOnline)
+	in.Triggers = []steps.Trigger{{Kind: steps.TriggerLabel, Value: "0f4c5a7e-3b0a-4d8e-9a51-2c6d8e7f9a10"}}
+	path := filepath.Join(t.TempDir(), "profile.json")
+	if err := files.SaveProfile(path, files.Profile{Steps: in}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errb := runAuditCLI(t, "--profile", path)
+	if code != exitOK || !strings.Contains(out, "triggered: label=0f4c5a7e") || !strings.Contains(out, "Zivver Custom Relay - label") {
+		t.Fatalf("exit %d\n%s%s", code, out, errb)
+	}
+	if code, _, _ := runAuditCLI(t, "--profile", filepath.Join(t.TempDir(), "missing.json")); code != exitUsage {
+		t.Fatalf("missing profile: exit %d, want 64", code)
 	}
 }
