@@ -181,6 +181,20 @@ func TestParseExportMinimalOnline(t *testing.T) {
 	}
 }
 
+// A dated rule keeps its dates (the model has no clock and says unknown);
+// a date that is not set is not a condition.
+func TestParseExportKeepsRuleDates(t *testing.T) {
+	ex, err := ParseExport([]byte(`{"relaywizExport":1,"platform":"online","transportRules":[
+		{"Name":"Dated","Priority":0,"ExpiryDate":"31/12/2026 00:00:00","ActivationDate":null,"SubjectContainsWords":["Secure"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ex.Org.TransportRules[0].Conditions
+	if c.First("ExpiryDate") != "31/12/2026 00:00:00" || c.Has("ActivationDate") {
+		t.Errorf("conditions %v", c)
+	}
+}
+
 func FuzzParseExport(f *testing.F) {
 	f.Add([]byte(`{"relaywizExport":1,"platform":"online","transportRules":[{"Name":"R","SentTo":["a@b.c"]}]}`))
 	f.Add([]byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"S","AddressSpaces":"SMTP:*;1"}]}`))
