@@ -158,3 +158,26 @@ func TestExportVersionsAgree(t *testing.T) {
 		t.Fatalf("export.ps1 writes version %d, the reader reads %d", steps.ExportVersion, exchange.ExportVersion)
 	}
 }
+
+// --message works on an export too; its intent comes from the scenario.
+func TestAuditExportExtraMessage(t *testing.T) {
+	code, out, errb := runAuditCLI(t, "--export", exportFixture("online/pams-online"), "--json",
+		"--message", "to=x@example.org header='zivver-relay: zivver-message-info'", "--message", "to=y@example.org subject=Lunch")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var rep struct {
+		Messages []struct {
+			Label, Intent, Verdict string
+			OK                     bool
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	n := len(rep.Messages)
+	if n < 2 || rep.Messages[n-2].Intent != "provider" || rep.Messages[n-2].Verdict != "provider" ||
+		rep.Messages[n-1].Intent != "not-provider" || rep.Messages[n-1].Verdict != "direct" {
+		t.Errorf("messages %+v", rep.Messages)
+	}
+}
