@@ -11,7 +11,7 @@ import (
 // findings explains every message that does not do what it should, naming
 // the Exchange object at fault and the fix, and adds what the admin should
 // know about routes that work.
-func findings(org *exchange.Org, in steps.Inputs, msgs []MessageReport) []Finding {
+func findings(org *exchange.Org, in steps.Inputs, ours []string, msgs []MessageReport) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
 	add := func(f Finding) {
@@ -21,7 +21,6 @@ func findings(org *exchange.Org, in steps.Inputs, msgs []MessageReport) []Findin
 			out = append(out, f)
 		}
 	}
-	ours := expectedRules(in)
 	for _, m := range msgs {
 		res := m.result
 		if res.Verdict == exchange.VerdictLoop {
@@ -150,8 +149,8 @@ func whyNotProvider(org *exchange.Org, in steps.Inputs, m MessageReport, ours []
 		case exchange.OutcomeNotReached:
 			if stopper != "" {
 				fix := fmt.Sprintf("run rule %q before %q (relaywiz steps --priority %d, or move it up in the admin centre), or switch off 'Stop processing more rules' on %q", r.Rule, stopper, ruleIndex(pass, stopper), stopper)
-				if !isOurs(steps.PlannedRules(in), r.Rule) {
-					// The add-on's own rule: relaywiz does not place it.
+				if in.Scenario == steps.CodeTwoOnline && len(ours) > 0 && strings.EqualFold(ours[0], r.Rule) {
+					// The add-on's own rule (first of ours): relaywiz does not place it.
 					fix = fmt.Sprintf("move the add-on's rule %q to the top of the list (priority 0, as the add-on requires), or switch off 'Stop processing more rules' on %q", r.Rule, stopper)
 				}
 				return Finding{Severity: "fail", Code: "stop-rule-above", Object: stopper,

@@ -100,7 +100,12 @@ func Run(opt Options) (Report, error) {
 // Audit simulates cases on an organisation (built by Build or read from
 // an export) and collects the findings.
 func Audit(org *exchange.Org, in steps.Inputs, cases []Case, proven map[string]string) Report {
-	p := ProviderOf(in)
+	return auditWith(org, in, expectedRules(in), ProviderOf(in), cases, proven)
+}
+
+// auditWith is Audit with the rules that count as the scenario's own and
+// the provider given (an export names them its own way).
+func auditWith(org *exchange.Org, in steps.Inputs, ours []string, p exchange.Provider, cases []Case, proven map[string]string) Report {
 	rep := Report{Platform: string(org.Platform), Scenario: string(in.Scenario)}
 	msgs := make([]exchange.Message, len(cases))
 	for i, c := range cases {
@@ -130,7 +135,7 @@ func Audit(org *exchange.Org, in steps.Inputs, cases []Case, proven map[string]s
 		mr.Route = routeOf(res, proven)
 		rep.Messages = append(rep.Messages, mr)
 	}
-	rep.Findings = findings(org, in, rep.Messages)
+	rep.Findings = findings(org, in, ours, rep.Messages)
 	// JSON lists are lists, even when empty.
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}

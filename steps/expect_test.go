@@ -226,6 +226,9 @@ func TestPAMSOnPremMatchesManual(t *testing.T) {
 			"SmartHostAuthMechanism": "BasicAuthRequireTLS", "AuthenticationCredential": psRaw("$cred"),
 			"AddressSpaces": []string{"SMTP:zivver.org;1"}, "IsScopedConnector": true,
 			"SourceTransportServers": present, "MaxMessageSize": "50MB", "Port": 587,
+			// relaywiz adds: TLS required and the certificate checked
+			// against the smart host, as relaywiz check proved it.
+			"RequireTLS": true, "TlsAuthLevel": "DomainValidation", "TlsDomain": "smtp.zivver.com",
 		}},
 		// Header zivver-relay matches ..* -> redirect to the contact, set
 		// x-zivver-ignore-smtp-recipients: true, Enforce, defer on error.
@@ -254,7 +257,8 @@ func TestPAMSOnPremMatchesManual(t *testing.T) {
 	requireText(t, "checklist.md", g[FormatChecklist], "Base64", "33 %", "Set-TransportConfig", "Do not import `pams.reg` yet")
 	// verify.ps1 reads back what the manual cares about.
 	requireText(t, "verify.ps1", g[FormatVerify], "'SmartHostAuthMechanism'", "'AddressSpaces'", "'IsScopedConnector'",
-		"'MaxMessageSize'", "'HeaderMatchesPatterns'", "'RedirectMessageTo'", "'RuleErrorAction'", "'State'", "Test-OrgSizeLimits")
+		"'MaxMessageSize'", "'HeaderMatchesPatterns'", "'RedirectMessageTo'", "'RuleErrorAction'", "'State'", "Test-OrgSizeLimits",
+		"'TlsAuthLevel'", "'TlsDomain'", "Test-OnlyTheseParts $RuleName $o")
 }
 
 func TestPAMSOnlineMatchesManual(t *testing.T) {

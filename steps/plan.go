@@ -60,7 +60,15 @@ const (
 	verifyServers    verifyMode = "servers"    // server names, short or fully qualified
 	verifyCredential verifyMode = "credential" // a credential with a user name is stored
 	verifyAddress    verifyMode = "address"    // an e-mail address, reported with or without "SMTP:"
-	verifyDomains    verifyMode = "domains"    // address spaces, reported as "smtp:*;1" or "*"
+	verifyDomains    verifyMode = "domains"    // domains, reported as "smtp:*;1" or "*"
+	// Exact sets: an extra value is as dangerous as a missing one (an
+	// extra SMTP:* sends all mail to the provider; an extra IP gets relay
+	// rights). Each compares in the form Exchange prints the value in.
+	verifyExactText      verifyMode = "exact"            // case-insensitive text
+	verifyAddressSpaces  verifyMode = "address-spaces"   // "SMTP:d;1", printed "Local:SMTP:d;1" on scoped connectors
+	verifySmartHosts     verifyMode = "smart-hosts"      // host names, IPs printed as "[192.0.2.10]"
+	verifyIPs            verifyMode = "ips"              // IPv4 addresses, maybe printed with "/32"
+	verifyRecipientsOnly verifyMode = "recipients-exact" // recipients (name, alias or address), nobody else
 )
 
 // setting is one parameter of a New-* cmdlet: how it is written, how the
@@ -86,10 +94,22 @@ var enumParams = map[string]bool{
 	"RequireTLS": true, "IsScopedConnector": true, "ConnectorType": true, "IsTransportRuleScoped": true,
 	"UseMXRecord": true, "TlsSettings": true, "Enabled": true, "SentToScope": true, "FromScope": true,
 	"StopRuleProcessing": true, "Mode": true, "RuleErrorAction": true, "AuthenticationCredential": true,
+	"TlsAuthLevel": true,
 }
 
 // ShowValue reports whether the checklist prints the value after the label.
 func (s setting) ShowValue() bool { return !enumParams[s.Param] }
+
+// IsLocalServer reports whether the value is "the server the script runs
+// on", which verify.ps1 can only check from a transport server.
+func (s setting) IsLocalServer() bool {
+	v := s.Value
+	if pv, ok := v.(*psVar); ok {
+		v = pv.Value
+	}
+	_, ok := v.(localServer)
+	return ok
+}
 
 // ReadBack is the property verify.ps1 reads.
 func (s setting) ReadBack() string {
@@ -222,6 +242,21 @@ func (o *object) Params() []setting {
 	return out
 }
 
+// Predicates are the conditions, exceptions and actions relaywiz gives a
+// rule; verify.ps1 fails on any other one that is set.
+func (o *object) Predicates() []string {
+	var out []string
+	for _, s := range o.Settings {
+		if RulePredicateRole(s.Param) != "" {
+			out = append(out, s.Param)
+		}
+	}
+	if o.PatternsFrom != nil {
+		out = append(out, "RecipientAddressMatchesPatterns")
+	}
+	return out
+}
+
 // Checks are the settings verify.ps1 reads back.
 func (o *object) Checks() []setting {
 	var out []setting
@@ -322,6 +357,32 @@ func (p *plan) NeedsSize() bool {
 		}
 	}
 	return false
+}
+
+// UsesLocalServer: a send connector's source server is the machine the
+// script runs on (no --source-server given).
+func (p *plan) UsesLocalServer() bool {
+	for _, o := range p.Objects {
+		if o.Get("SourceTransportServers").IsLocalServer() {
+			return true
+		}
+	}
+	return false
+}
+
+// RulePredicateLines are the names of every rule condition, exception and
+// action, quoted and a few per line, for verify.ps1's list.
+func (p *plan) RulePredicateLines() []string {
+	var lines []string
+	all := rulePredicates()
+	for i := 0; i < len(all); i += 4 {
+		var q []string
+		for _, n := range all[i:min(i+4, len(all))] {
+			q = append(q, PSQuote(n))
+		}
+		lines = append(lines, strings.Join(q, ", "))
+	}
+	return lines
 }
 
 func (p *plan) has(k kind) bool {

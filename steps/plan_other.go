@@ -15,9 +15,9 @@ func (b *builder) cryptshareOnPrem() {
 	settings := []setting{
 		{Param: "Name", Value: connName, Label: "Name"},
 		{Param: "Custom", Value: true, Label: "Type: Custom"},
-		{Param: "AddressSpaces", Value: []string{"SMTP:*;1"}, Label: "Address space: type SMTP, FQDN * (all domains), cost 1", Verify: verifyIncludes},
+		{Param: "AddressSpaces", Value: []string{"SMTP:*;1"}, Label: "Address space: type SMTP, FQDN * (all domains), cost 1", Verify: verifyAddressSpaces},
 		{Param: "DNSRoutingEnabled", Value: false, Label: "Route mail through smart hosts", Verify: verifyEqual},
-		{Param: "SmartHosts", Value: host, Label: "Smart host: the gateway", Verify: verifyIncludes},
+		{Param: "SmartHosts", Value: host, Label: "Smart host: the gateway", Verify: verifySmartHosts},
 		{Param: "Port", Value: port, Label: "Port", Verify: verifyEqual},
 		{Param: "SmartHostAuthMechanism", Value: "None", Label: "Smart host authentication: None", Verify: verifyEqual},
 		{Param: "SourceTransportServers", Value: servers, Label: "Source servers", Verify: verifyServers},
@@ -68,7 +68,7 @@ func (b *builder) cryptshareOnline() {
 			{Param: "Name", Value: inName, Label: "Name"},
 			{Param: "ConnectorType", Value: "OnPremises", Label: "From: Your organization's email server; To: Office 365", Verify: verifyEqual},
 			{Param: "SenderDomains", Value: []string{"*"}, Label: "Sender domains: * (all)", Verify: verifyDomains},
-			{Param: "SenderIPAddresses", Value: ip, Label: "Identify mail from your email server by this IP address: the gateway's public IP", Verify: verifyIncludes},
+			{Param: "SenderIPAddresses", Value: ip, Label: "Identify mail from your email server by this IP address: the gateway's public IP", Verify: verifyIPs},
 			{Param: "Comment", Value: "relaywiz steps, scenario cryptshare-online: mail coming back from the Cryptshare Mail Gateway", Label: "Comment"},
 			{Param: "Enabled", Value: true, Label: "Turn it on", Verify: verifyEqual, VerifyOnly: true},
 		},
@@ -82,7 +82,7 @@ func (b *builder) cryptshareOnline() {
 			{Param: "ConnectorType", Value: "OnPremises", Label: "From: Office 365; To: Your organization's email server", Verify: verifyEqual},
 			{Param: "IsTransportRuleScoped", Value: true, Label: "Use only when I have a transport rule set up that redirects messages to this connector", Verify: verifyEqual},
 			{Param: "UseMXRecord", Value: false, Label: "Route email messages through these smart hosts", Verify: verifyEqual},
-			{Param: "SmartHosts", Value: host, Label: "Smart host: the gateway's public address", Verify: verifyIncludes},
+			{Param: "SmartHosts", Value: host, Label: "Smart host: the gateway's public address", Verify: verifySmartHosts},
 			{Param: "TlsSettings", Value: "CertificateValidation", Label: "Always use TLS and connect only if the certificate is issued by a trusted certificate authority (CA)", Verify: verifyEqual},
 			{Param: "Comment", Value: "relaywiz steps, scenario cryptshare-online: only the X-CS-Sensitivity rule routes here", Label: "Comment"},
 			{Param: "Enabled", Value: true, Label: "Turn it on", Verify: verifyEqual, VerifyOnly: true},
@@ -93,7 +93,7 @@ func (b *builder) cryptshareOnline() {
 	// sent to it again. Cryptshare puts it on the OWA rule; relaywiz puts it
 	// on the routing rule too, where a loop would hurt most.
 	loopException := setting{Param: "ExceptIfSenderIpRanges", Value: ip, Role: roleException,
-		Label: "The sender › IP address is in any of these ranges: the gateway's public IP", Verify: verifyIncludes}
+		Label: "The sender › IP address is in any of these ranges: the gateway's public IP", Verify: verifyIPs}
 	offset := 0
 	if owaName != nil {
 		o := b.rule(owaName, 0, "marks mail with a subject word as confidential (X-CS-Sensitivity) for the gateway", append([]setting{

@@ -40,26 +40,27 @@ func (b *builder) zivverOnPrem() {
 		Kind: kindSendConnector, Title: "send connector", Name: connName, AddressSpace: in.PlaceholderDomain,
 		Credential:       true,
 		CredentialPrompt: "Zivver Mail Submission SMTP user name and password (Zivver organisation settings)",
-		Settings: []setting{
+		Settings: append(append([]setting{
 			{Param: "Name", Value: connName, Label: "Name"},
 			{Param: "Custom", Value: true, Label: "Type: Custom"},
-			{Param: "AddressSpaces", Value: []string{"SMTP:" + in.PlaceholderDomain + ";1"}, Label: "Address space: type SMTP, FQDN the placeholder domain, cost 1", Verify: verifyIncludes},
+			{Param: "AddressSpaces", Value: []string{"SMTP:" + in.PlaceholderDomain + ";1"}, Label: "Address space: type SMTP, FQDN the placeholder domain, cost 1", Verify: verifyAddressSpaces},
 			{Param: "DNSRoutingEnabled", Value: false, Label: "Route mail through smart hosts (not MX records)", Verify: verifyEqual},
-			{Param: "SmartHosts", Value: host, Label: "Smart host", Verify: verifyIncludes},
+			{Param: "SmartHosts", Value: host, Label: "Smart host", Verify: verifySmartHosts},
 			{Param: "Port", Value: port, Label: "Port", Verify: verifyEqual},
 			{Param: "SmartHostAuthMechanism", Value: "BasicAuthRequireTLS", Label: "Smart host authentication: Basic authentication, offered only after starting TLS", Verify: verifyEqual},
 			{Param: "AuthenticationCredential", Value: psRaw("$cred"), Label: "User name and password: the Mail Submission SMTP credentials", Verify: verifyCredential},
 			{Param: "RequireTLS", Value: true, Label: "Require TLS (relaywiz adds this: the message never leaves in clear text)", Verify: verifyEqual},
+		}, tlsValidation(host)...), []setting{
 			{Param: "IsScopedConnector", Value: true, Label: "Scoped send connector", Verify: verifyEqual},
 			{Param: "SourceTransportServers", Value: servers, Label: "Source servers", Verify: verifyServers},
 			{Param: "MaxMessageSize", Value: size, Label: "Maximum send message size (MB)", Verify: verifySizeMB, Want: in.MaxSizeMB},
 			{Param: "Enabled", Value: true, Label: "Enabled", Verify: verifyEqual, VerifyOnly: true},
-		},
+		}...),
 		Caveats: smartHostCaveats(in.SmartHost, cavSizeDefault),
 	})
 
 	redirect := []setting{
-		{Param: "RedirectMessageTo", Value: address, Role: roleAction, Label: "Redirect the message to these recipients: the contact", Verify: verifyRecipient},
+		{Param: "RedirectMessageTo", Value: address, Role: roleAction, Label: "Redirect the message to these recipients: the contact", Verify: verifyRecipientsOnly},
 		{Param: "SetHeaderName", Value: "x-zivver-ignore-smtp-recipients", Role: roleAction, Label: "Modify the message properties › set a message header: name", Verify: verifyEqual},
 		{Param: "SetHeaderValue", Value: "true", Role: roleAction, Label: "… and value", Verify: verifyEqual},
 	}
@@ -72,6 +73,23 @@ func (b *builder) zivverOnPrem() {
 		return
 	}
 	b.triggerRules(redirect, ruleCaveats, "redirects it to the placeholder contact, whose send connector delivers it to Zivver")
+}
+
+// tlsValidation makes the send connector enforce what relaywiz's check
+// proved: a certificate that chains to a trusted root and names the smart
+// host (DomainValidation with TlsDomain; New-SendConnector.md: TlsDomain is
+// required for DomainValidation on smart-host connectors). A smart host
+// given as an IP address has no name to match, so it gets
+// CertificateValidation only.
+func tlsValidation(host *psVar) []setting {
+	name, _ := host.Value.(string)
+	if checkIPv4(name) == "" {
+		return []setting{{Param: "TlsAuthLevel", Value: "CertificateValidation", Label: "TLS: the certificate must be issued by a trusted authority (relaywiz adds this)", Verify: verifyEqual}}
+	}
+	return []setting{
+		{Param: "TlsAuthLevel", Value: "DomainValidation", Label: "TLS: the certificate must be trusted and name the smart host (relaywiz adds this)", Verify: verifyEqual},
+		{Param: "TlsDomain", Value: host, Label: "TLS domain: the smart host", Verify: verifyEqual},
+	}
 }
 
 // zivverOnline builds PAMS and Custom Relay for Exchange Online (seeds 000,
@@ -90,7 +108,7 @@ func (b *builder) zivverOnline() {
 			{Param: "ConnectorType", Value: "Partner", Label: "From Office 365 to Partner organization", Verify: verifyEqual},
 			{Param: "IsTransportRuleScoped", Value: true, Label: "Use of connector: Only when I have a transport rule set up that redirects messages to this connector", Verify: verifyEqual},
 			{Param: "UseMXRecord", Value: false, Label: "Routing: Route email through these smart hosts", Verify: verifyEqual},
-			{Param: "SmartHosts", Value: host, Label: "Smart host", Verify: verifyIncludes},
+			{Param: "SmartHosts", Value: host, Label: "Smart host", Verify: verifySmartHosts},
 			{Param: "TlsSettings", Value: "CertificateValidation", Label: "Always use TLS; connect only if the certificate is issued by a trusted certificate authority (CA)", Verify: verifyEqual},
 			{Param: "Comment", Value: "relaywiz steps, scenario " + string(b.p.S.ID) + ": only mail-flow rules route here", Label: "Comment"},
 			{Param: "Enabled", Value: true, Label: "Turn it on", Verify: verifyEqual, VerifyOnly: true},

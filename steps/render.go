@@ -134,8 +134,9 @@ func mdCode(v any) string {
 	return fence + s + fence
 }
 
-// render executes one top-level template for the plan.
-func render(name string, p *plan) (string, error) {
+// render executes one top-level template for the plan (or, for
+// export.ps1, the data that script needs).
+func render(name string, p any) (string, error) {
 	t, err := templates()
 	if err != nil {
 		return "", fmt.Errorf("steps: parse templates: %w", err)

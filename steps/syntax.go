@@ -205,3 +205,17 @@ func checkText(s string, max int) string {
 	}
 	return ""
 }
+
+// checkObjectName is checkText for the name of an Exchange object. A
+// backslash would be read as Exchange's Server\Connector identity syntax
+// and a star as a wildcard by the Get- cmdlets, so -Identity would find
+// another object (or several) than the one meant.
+func checkObjectName(s string) string {
+	if msg := checkText(s, MaxNameLen); msg != "" {
+		return msg
+	}
+	if strings.ContainsAny(s, `\*`) {
+		return `contains \ or *: Exchange reads \ as Server\Name and * as a wildcard in an identity; choose a name without them`
+	}
+	return ""
+}

@@ -169,7 +169,7 @@ func (v *validator) values(in Inputs) {
 		}
 	}
 	if in.Name != "" && v.s.Uses(FieldName) {
-		if msg := checkText(in.Name, MaxNameLen); msg != "" {
+		if msg := checkObjectName(in.Name); msg != "" {
 			v.add(FieldName, in.Name, msg)
 		}
 	}
@@ -197,7 +197,7 @@ func (v *validator) values(in Inputs) {
 	if v.s.Uses(FieldConnector) {
 		seen := map[string]bool{}
 		for _, c := range in.Connectors {
-			if msg := checkText(c, MaxNameLen); msg != "" {
+			if msg := checkObjectName(c); msg != "" {
 				v.add(FieldConnector, c, msg)
 			} else if seen[strings.ToLower(c)] {
 				v.add(FieldConnector, c, "is given twice")
@@ -206,12 +206,17 @@ func (v *validator) values(in Inputs) {
 		}
 	}
 	if in.AddonRule != "" && v.s.Uses(FieldAddonRule) {
-		if msg := checkText(in.AddonRule, MaxNameLen); msg != "" {
+		if msg := checkObjectName(in.AddonRule); msg != "" {
 			v.add(FieldAddonRule, in.AddonRule, msg)
 		}
 	}
-	if in.Priority != PriorityAuto && v.s.Uses(FieldPriority) && (in.Priority < 0 || in.Priority > 9999) {
-		v.add(FieldPriority, fmt.Sprint(in.Priority), "must be 0 (the top) or more; leave it out to let the script place the rule")
+	if in.Priority != PriorityAuto && v.s.Uses(FieldPriority) {
+		switch {
+		case in.Priority < 0:
+			v.add(FieldPriority, fmt.Sprint(in.Priority), "must be 0 (the top) or more; leave it out to let the script place the rule")
+		case in.Priority > maxPriority(v.s):
+			v.add(FieldPriority, fmt.Sprint(in.Priority), fmt.Sprintf("is more than %d: %s; a new rule can take 0 up to the number of rules there are (apply.ps1 checks that), so leave --priority out to put the rule at the end", maxPriority(v.s), priorityLimitReason(v.s)))
+		}
 	}
 	if in.TestRecipient != "" && v.s.Uses(FieldTestRecipient) {
 		if msg := checkEmail(in.TestRecipient); msg != "" {
@@ -263,6 +268,24 @@ func (v *validator) triggers(in Inputs) {
 		}
 		seen[key] = true
 	}
+}
+
+// maxPriority is the highest priority a rule can ever have. Exchange Online
+// holds at most 300 mail flow rules (Exchange Online limits, "Journal,
+// Transport, and Inbox rule limits"), so priorities run 0-299; Exchange
+// Server documents no maximum, and 999 rules is far beyond any real org.
+func maxPriority(s Scenario) int {
+	if s.Online {
+		return 299
+	}
+	return 999
+}
+
+func priorityLimitReason(s Scenario) string {
+	if s.Online {
+		return "Exchange Online holds at most 300 mail flow rules"
+	}
+	return "no organization has that many mail flow rules"
 }
 
 // derivedNames checks the names relaywiz builds from --name (e.g.

@@ -95,6 +95,16 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"relay without trigger", RelayOnline, func(in *Inputs) { in.Triggers = nil }, FieldTrigger, "at least one"},
 		{"priority negative", PAMSOnline, func(in *Inputs) { in.Priority = -7 }, FieldPriority, "0 (the top)"},
 		{"priority for cryptshare onprem", CryptshareOnPrem, func(in *Inputs) { in.Priority = 1 }, FieldPriority, "not used"},
+		// Exchange Online holds at most 300 rules: priority 300 can never be valid.
+		{"priority beyond online rule limit", RelayOnline, func(in *Inputs) { in.Priority = 300 }, FieldPriority, "at most 300"},
+		{"priority 9999 on-premises", PAMSOnPrem, func(in *Inputs) { in.Priority = 9999 }, FieldPriority, "apply.ps1 checks"},
+		// Server\Connector is Exchange's identity syntax and * a wildcard:
+		// Get-SendConnector -Identity would find another object.
+		{"name with backslash", PAMSOnPrem, func(in *Inputs) { in.Name = `EX01\Zivver` }, FieldName, `Server\Name`},
+		{"name with star", RelayOnline, func(in *Inputs) { in.Name = "Zivver*" }, FieldName, "wildcard"},
+		{"connector with backslash", CodeTwoOnline, func(in *Inputs) { in.Connectors = []string{`EX01\Mimecast`} }, FieldConnector, `Server\Name`},
+		{"addon rule with star", CodeTwoOnline, func(in *Inputs) { in.AddonRule = "CodeTwo*" }, FieldAddonRule, "wildcard"},
+		{"old connector with backslash", CryptshareOnPrem, func(in *Inputs) { in.Connectors = []string{`EX01\Internet`} }, FieldConnector, `Server\Name`},
 		{"test recipient bad", PAMSOnPrem, func(in *Inputs) { in.TestRecipient = "me@" }, FieldTestRecipient, "not an e-mail"},
 		{"connector twice", CodeTwoOnline, func(in *Inputs) { in.Connectors = []string{"A", "a"} }, FieldConnector, "twice"},
 		{"connector for pams", PAMSOnPrem, func(in *Inputs) { in.Connectors = []string{"A"} }, FieldConnector, "not used"},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"relaywiz/audit"
 	"relaywiz/checks"
 )
 
@@ -81,6 +82,10 @@ type DoctorInput struct {
 	DNS     []DNSFinding
 	Send    *SendOutcome
 	Headers *Analysis
+	// Audit is the audit of the live organisation's export (doctor
+	// --export), AuditErr why it could not be audited.
+	Audit    *audit.Report
+	AuditErr error
 }
 
 // Diagnose ranks the findings: failures (most fundamental first), then
@@ -112,6 +117,7 @@ func Diagnose(in DoctorInput) []Finding {
 	if in.Headers != nil {
 		diagnoseHeaders(*in.Headers, add)
 	}
+	diagnoseExport(in.Audit, in.AuditErr, add)
 
 	sort.SliceStable(fs, func(i, j int) bool {
 		ri, rj := fs[i].Severity.rank(), fs[j].Severity.rank()

@@ -17,7 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"relaywiz/audit"
 	"relaywiz/checks"
+	"relaywiz/exchange"
 )
 
 // ExchangeOnlineSPF is what a sender domain's SPF must reach when Exchange
@@ -71,6 +73,10 @@ type DoctorPlan struct {
 	ProviderHosts   []string
 	TriggerLabels   []string
 	TriggerSubjects []string
+
+	// Export is the live organisation as export.ps1 wrote it (read with
+	// ReadExport); its audit's findings join the list.
+	Export *exchange.Export
 }
 
 // ProbePorts is the order the ports are probed in: the configured port
@@ -126,10 +132,11 @@ func (d DoctorDeps) withDefaults() DoctorDeps {
 type DoctorPhase string
 
 const (
-	PhaseProbe   DoctorPhase = "probe"
-	PhaseDNS     DoctorPhase = "dns"
-	PhaseSend    DoctorPhase = "send"
-	PhaseHeaders DoctorPhase = "headers"
+	PhaseProbe    DoctorPhase = "probe"
+	PhaseDNS      DoctorPhase = "dns"
+	PhaseSend     DoctorPhase = "send"
+	PhaseHeaders  DoctorPhase = "headers"
+	PhaseExchange DoctorPhase = "exchange" // the audit of an export
 )
 
 // DoctorEventKind tells progress events apart.
@@ -162,6 +169,7 @@ type DoctorResult struct {
 	DNS      []DNSFinding  `json:"dns"` // never nil
 	Send     *SendOutcome  `json:"send"`
 	Headers  *Analysis     `json:"headers"`
+	Audit    *audit.Report `json:"audit"` // the export's audit (doctor --export); null without one
 	// HeadersErr is why the received message could not be read or
 	// analysed (the HeadersSource's own error, or Analyze's); Findings
 	// then ends with a warning saying so.
@@ -261,6 +269,18 @@ func RunDoctor(ctx context.Context, plan DoctorPlan, pw DoctorPassword, deps Doc
 			res.Headers, in.Headers = an, an
 			emit(DoctorEvent{Phase: PhaseHeaders, Kind: PhaseDone, Severity: worstReason(an.Verdict.Reasons), Text: "read the received message's headers"})
 		}
+	}
+
+	// 6: the live organisation, when the caller has its export. Pure: the
+	// file was read by the caller.
+	if plan.Export != nil {
+		rep, _, err := audit.FromExport(plan.Export, audit.ExportOptions{})
+		if err != nil {
+			in.AuditErr = err
+		} else {
+			res.Audit, in.Audit = &rep, &rep
+		}
+		emit(DoctorEvent{Phase: PhaseExchange, Kind: PhaseDone, Severity: exportSeverity(res.Audit, err), Text: "audited the exported Exchange organisation"})
 	}
 
 	res.Findings = Diagnose(in)

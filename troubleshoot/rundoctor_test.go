@@ -369,7 +369,7 @@ func TestDoctorResultJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, doc := jsonFields(t, res)
-	if len(doc) != 5 || string(doc["dns"]) != "[]" || string(doc["send"]) != "null" || string(doc["headers"]) != "null" ||
+	if len(doc) != 6 || string(doc["dns"]) != "[]" || string(doc["send"]) != "null" || string(doc["headers"]) != "null" || string(doc["audit"]) != "null" ||
 		!strings.HasPrefix(string(doc["findings"]), "[{") || !strings.Contains(string(doc["check"]), `"host":"smtp.provider.example"`) {
 		t.Fatalf("JSON %s", raw)
 	}

@@ -245,7 +245,7 @@ func TestWizardEndToEndLab(t *testing.T) {
 	e.waitScreen("Folder:")
 	e.replace(e.outDir)
 	e.enter()
-	e.waitScreen("Wrote 5 files")
+	e.waitScreen("Wrote 6 files")
 	e.enter()
 
 	e.waitScreen("Step 7 of 8 · Live test", "Through the lab smart host")
@@ -269,7 +269,7 @@ func TestWizardEndToEndLab(t *testing.T) {
 	e.enter()
 	e.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 
-	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "pams.reg"} {
+	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "export.ps1", "pams.reg"} {
 		if _, err := os.Stat(filepath.Join(e.outDir, name)); err != nil {
 			t.Errorf("%s not written: %v", name, err)
 		}

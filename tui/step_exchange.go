@@ -356,7 +356,9 @@ func (s *exchangeStep) tabsView() string {
 	} else {
 		parts = append(parts, st.Tab.Render(" "+routeTab+" "))
 	}
-	return strings.Join(parts, " ")
+	// Each tab carries its own padding: joined without more, the six files
+	// of the PAMS scenarios and the route still fit 80 columns.
+	return strings.Join(parts, "")
 }
 
 func (s *exchangeStep) View() string {

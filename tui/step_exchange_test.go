@@ -57,20 +57,20 @@ func TestExchangeWritesAllAndAsksBeforeReplacing(t *testing.T) {
 	h.clear().runes(dir).key(tea.KeyEnter)
 	// the write is real I/O: on a loaded machine it outlasts settle's pause
 	h.waitFor("the files to be written", func() bool { return !strings.Contains(h.view(), "Writing…") })
-	h.requireWrapped("Wrote 5 files to " + dir)
+	h.requireWrapped("Wrote 6 files to " + dir)
 	for _, a := range c.Session.Artifacts {
 		got, err := os.ReadFile(filepath.Join(dir, a.Name))
 		if err != nil || string(got) != string(a.Content) {
 			t.Fatalf("%s on disk differs from the artifact: %v", a.Name, err)
 		}
 	}
-	if c.Session.WrittenDir != dir || len(c.Session.Written) != 5 {
+	if c.Session.WrittenDir != dir || len(c.Session.Written) != 6 {
 		t.Fatalf("session: %q %v", c.Session.WrittenDir, c.Session.Written)
 	}
 
 	// Same answers: nothing to replace.
 	h.runes("w").key(tea.KeyEnter)
-	h.requireWrapped("5 files already up to date in " + dir)
+	h.requireWrapped("6 files already up to date in " + dir)
 
 	// Changed answers: the differences first, then y replaces.
 	if err := os.WriteFile(filepath.Join(dir, "apply.ps1"), []byte("edited by hand\r\n"), 0o644); err != nil {
@@ -84,7 +84,7 @@ func TestExchangeWritesAllAndAsksBeforeReplacing(t *testing.T) {
 		t.Fatal("n replaced the file")
 	}
 	h.runes("w").key(tea.KeyEnter).runes("y")
-	h.requireWrapped("Wrote 1 file (4 already up to date) to " + dir)
+	h.requireWrapped("Wrote 1 file (5 already up to date) to " + dir)
 	if got, _ := os.ReadFile(filepath.Join(dir, "apply.ps1")); strings.Contains(string(got), "edited by hand") {
 		t.Fatal("y did not replace the file")
 	}

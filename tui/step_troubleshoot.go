@@ -42,7 +42,10 @@ type troubleshootStep struct {
 	ports   string
 	user    string
 	msgPath string
-	sendTo  string // the last test recipient, for the send form
+	// exportPath is export.ps1's JSON of the Exchange organisation: its
+	// audit's findings join the list.
+	exportPath string
+	sendTo     string // the last test recipient, for the send form
 
 	// The password for this run when the keyring has none (or cannot be
 	// used): asked for as step 4 does, never a reason to go without AUTH.
@@ -207,6 +210,9 @@ func (s *troubleshootStep) showForm() tea.Cmd {
 		huh.NewInput().Title("A received message to analyse (optional)").
 			Description("Path of a saved .eml or a text file with its headers (Outlook: File > Properties > Internet headers).").
 			Value(&s.msgPath).Validate(validatePathSyntax),
+		huh.NewInput().Title("Exchange export to audit (optional)").
+			Description("Path of the JSON file export.ps1 wrote (relaywiz export-script prints the script; it only reads). Its rules and connectors are judged too.").
+			Value(&s.exportPath).Validate(validatePathSyntax),
 	))
 	s.SetSize(s.w, s.h)
 	return s.form.Init()
@@ -441,13 +447,24 @@ func (s *troubleshootStep) run(sendTo string) tea.Cmd {
 	ctx, cancel := context.WithCancel(s.c.Ctx)
 	s.cancel = cancel
 	gen, store := s.gen, s.c.Deps.Creds
+	exportPath := strings.TrimSpace(s.exportPath)
 	work := func() tea.Msg {
 		ch := startWorker(ctx, 32, func(emit func(tea.Msg)) {
 			pw := troublePassword(ctx, store, plan.Host, plan.User, held)
 			defer creds.Zero(pw.Secret)
+			var exportErr error
+			if exportPath != "" {
+				plan.Export, exportErr = troubleshoot.ReadExport(exportPath)
+			}
 			res, err := troubleshoot.RunDoctor(ctx, plan, pw, deps, func(ev troubleshoot.DoctorEvent) {
 				emit(troubleEventMsg{gen, ev})
 			})
+			if exportErr != nil && err == nil {
+				// The diagnosis stands without the export; say why it is missing.
+				res.Findings = append(res.Findings, troubleshoot.Finding{Severity: troubleshoot.SevWarn, Setting: troubleshoot.SettingExchange,
+					Title: "the Exchange export could not be read", Detail: exportErr.Error(),
+					Fix: "give the path of the JSON file export.ps1 wrote (it prints it at the end), copied whole"})
+			}
 			emit(troubleDoneMsg{gen: gen, res: res, err: err})
 		})
 		return troubleStartedMsg{gen, ch}
@@ -514,7 +531,8 @@ func (s *troubleshootStep) refresh() {
 		}
 		for _, f := range r.res.Findings {
 			mark, style := severityMark(st, f.Severity)
-			// Findings quote servers and headers: escaped.
+			// Findings quote the smart host, DNS, the message and the
+			// export: other people's text.
 			text := termtext.Escape(f.Title)
 			if f.Setting != "" && f.Severity != troubleshoot.SevOK {
 				text += " [" + f.Setting + "]"
@@ -578,7 +596,7 @@ func (s *troubleshootStep) View() string {
 	st := s.c.Styles
 	switch s.phase {
 	case troubleForm:
-		return st.Subtle.Render(wrap("Re-runs the checks and the DNS checks, and reads a received message's headers to name the broken link.", max(s.w-2, 20))) +
+		return st.Subtle.Render(wrap("Re-runs the checks and the DNS checks, reads a received message's headers and audits an Exchange export to name the broken link.", max(s.w-2, 20))) +
 			"\n\n" + s.form.View()
 	case troubleSendForm, troublePasswordForm:
 		return s.form.View()

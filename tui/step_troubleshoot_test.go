@@ -25,7 +25,7 @@ func TestTroubleshootRanksFindings(t *testing.T) {
 	f.checker.ports[587] = portScript{failAt: checks.StageConnect, detail: "connection timed out", hint: "Open outbound 587."}
 	c, h := troubleHarness(t, f)
 	h.requireView("Smart host", "Ports", "A received message to analyse")
-	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("svc@example.net").key(tea.KeyEnter)
+	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("svc@example.net").key(tea.KeyEnter).key(tea.KeyEnter)
 	// Nothing in the keyring: the password is asked for; empty runs
 	// the diagnosis without the login.
 	h.waitFor("the password question", func() bool { return h.m.(*troubleshootStep).phase == troublePasswordForm })
@@ -60,7 +60,7 @@ func TestTroubleshootReadsHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, h := troubleHarness(t, f)
-	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("").runes(path).key(tea.KeyEnter)
+	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("").runes(path).key(tea.KeyEnter).key(tea.KeyEnter)
 	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
 	h.settle()
 	h.requireWrapped("the transport rule did not fire", "[transport-rule]")
@@ -70,7 +70,7 @@ func TestTroubleshootReadsHeaders(t *testing.T) {
 
 	// A path that does not exist is a finding, not a crash.
 	h.runes("r")
-	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).clear().runes(filepath.Join(t.TempDir(), "missing.eml")).key(tea.KeyEnter)
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).clear().runes(filepath.Join(t.TempDir(), "missing.eml")).key(tea.KeyEnter).key(tea.KeyEnter)
 	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
 	h.settle()
 	h.requireWrapped("the message could not be analysed", "no such file")
@@ -89,7 +89,7 @@ func TestTroubleshootDNSAndTestSend(t *testing.T) {
 	ses.User, ses.TestTo = "svc@example.net", "someone@example.org"
 	ses.SetPassword([]byte("right"))
 	h := stepHarness(t, newTroubleshootStep(c))
-	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter) // the saved answers as they are
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter) // the saved answers as they are
 	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
 	h.m.(Step).SetSize(80, 100)
 	h.settle()
@@ -116,7 +116,7 @@ func TestTroubleshootSkipsSendWhenPortFails(t *testing.T) {
 	f := newFixture(t)
 	f.checker.ports[587] = portScript{failAt: checks.StageTLS, detail: "certificate signed by unknown authority"}
 	_, h := troubleHarness(t, f)
-	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("").key(tea.KeyEnter)
+	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("").key(tea.KeyEnter).key(tea.KeyEnter)
 	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
 	h.runes("s")
 	h.clear().typeLine("someone@example.org")
@@ -142,7 +142,7 @@ func TestTroubleshootAsksForThePasswordWhenTheKeyringIsUnavailable(t *testing.T)
 	ses.useProvider("smtp.example.net", []int{587}, "", "")
 	ses.User, ses.TestTo = "svc@example.net", "someone@example.org"
 	h := stepHarness(t, newTroubleshootStep(c))
-	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter)
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter)
 	h.waitFor("the password question", func() bool { return h.m.(*troubleshootStep).phase == troublePasswordForm })
 	h.requireWrapped("Password for svc@example.net", "keyring cannot be used")
 	h.typeLine("right")
@@ -160,4 +160,26 @@ func TestTroubleshootAsksForThePasswordWhenTheKeyringIsUnavailable(t *testing.T)
 	if req := f.sender.last(); req.User != "svc@example.net" || string(req.Password) != "right" {
 		t.Fatalf("test send as %q with password %q: never without AUTH when a user is configured\n%s", req.User, req.Password, h.view())
 	}
+}
+
+// The Troubleshoot entry takes the path of an Exchange export: the live
+// org's audit findings join the ordered list, each naming the object, and
+// a file that cannot be read is a finding, not a crash.
+func TestTroubleshootAuditsAnExport(t *testing.T) {
+	f := newFixture(t)
+	_, h := troubleHarness(t, f)
+	h.requireView("Exchange export to audit (optional)")
+	export := filepath.Join("..", "audit", "testdata", "export", "onprem", "rule-disabled.json")
+	h.clear().typeLine("smtp.example.net").clear().typeLine("587").typeLine("").key(tea.KeyEnter).runes(export).key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.m.(Step).SetSize(100, 200)
+	h.settle()
+	h.requireWrapped(`rule "Zivver PAMS" is disabled (State Disabled) [transport-rule]`, "Exchange object: Zivver PAMS (audit finding rule-disabled)", "Fix: Enable-TransportRule -Identity 'Zivver PAMS'")
+
+	h.runes("r")
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).clear().runes(filepath.Join(t.TempDir(), "missing.json")).key(tea.KeyEnter)
+	h.waitFor("the findings", func() bool { return h.m.(*troubleshootStep).phase == troubleDone })
+	h.m.(Step).SetSize(100, 200)
+	h.settle()
+	h.requireWrapped("the Exchange export could not be read", "no such file")
 }

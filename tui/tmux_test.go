@@ -69,6 +69,11 @@ func (p *pane) run(args ...string) string {
 
 func (p *pane) capture() string { return p.run("capture-pane", "-p", "-t", "wiz") }
 
+// history is the pane with its scrollback: what the wizard left on the
+// terminal is longer than one screen now that the summary ends with the
+// route.
+func (p *pane) history() string { return p.run("capture-pane", "-p", "-S", "-", "-t", "wiz") }
+
 // keys sends tmux key names (Enter, Down, Tab, C-c ...).
 func (p *pane) keys(k ...string) { p.run(append([]string{"send-keys", "-t", "wiz"}, k...)...) }
 
@@ -156,7 +161,7 @@ func TestTmuxWalkthroughLabRealKeyring(t *testing.T) {
 	p.keys("w")
 	p.wait("Folder: relaywiz-pams-onprem")
 	p.keys("Enter")
-	p.wait("Wrote 5 files to")
+	p.wait("Wrote 6 files to")
 	p.keys("Enter")
 	// 7 Live test through the lab
 	p.wait("Step 7 of 8 · Live test", "> Through the lab smart host")
@@ -178,12 +183,12 @@ func TestTmuxWalkthroughLabRealKeyring(t *testing.T) {
 		"Written to "+filepath.Join(work, "relaywiz-pams-onprem"))
 	p.keys("Enter")
 	// After the wizard: the summary stays in the terminal, exit status 0.
-	s = p.wait("RELAYWIZ-EXIT=0")
-	if !strings.Contains(s, "How to undo") {
+	p.wait("RELAYWIZ-EXIT=0")
+	if s = p.history(); !strings.Contains(s, "How to undo") {
 		t.Fatalf("the summary is not left on the terminal:\n%s", s)
 	}
 
-	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "pams.reg"} {
+	for _, name := range []string{"checklist.md", "apply.ps1", "undo.ps1", "verify.ps1", "export.ps1", "pams.reg"} {
 		if _, err := os.Stat(filepath.Join(work, "relaywiz-pams-onprem", name)); err != nil {
 			t.Errorf("%s not written: %v", name, err)
 		}

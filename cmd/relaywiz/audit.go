@@ -18,6 +18,7 @@ type auditFlags struct {
 	messages       []string
 	withNeighbours bool
 	json           bool
+	export         string // --export FILE: audit a live org (audit_export.go)
 }
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -62,10 +63,14 @@ Exit status:
 	fl.StringArrayVar(&f.messages, "message", nil, "add a message to audit (see above); repeatable")
 	fl.BoolVar(&f.withNeighbours, "with-neighbours", false, "add the common neighbours (Internet connector, disclaimer rules, other smart hosts) to the model")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON")
+	addAuditExportFlags(cmd, f)
 	return cmd
 }
 
 func runAudit(a *app, cmd *cobra.Command, f *auditFlags) error {
+	if f.export != "" {
+		return runAuditExport(a, cmd, f)
+	}
 	in, err := stepsInputs(a, cmd, &f.stepsFlags)
 	if err != nil {
 		return err

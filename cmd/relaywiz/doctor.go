@@ -55,6 +55,8 @@ type doctorOptions struct {
 	triggerSubjects []string
 	json            bool
 
+	export string // export.ps1's JSON: the live org's audit joins the findings
+
 	profile string
 	send    bool // send to the profile's test recipient
 	// changed reports whether a flag was given, so the profile only fills
@@ -86,10 +88,13 @@ What it does, in order:
   5. with --headers FILE (or -): analyses the received message's headers
      like 'relaywiz headers'; on a terminal after a test send it asks for
      them (press Enter to skip)
+  6. with --export FILE (the JSON export.ps1 wrote): audits the live Exchange
+     organisation like 'relaywiz audit --export' and adds its findings
+     (rules, connectors, domains, each naming the object)
 
 Findings are ✗ failures (the first one is the most likely cause), ! warnings
 and ✓ what works. --json prints {"findings":[…],"check":{…},"dns":[…],
-"send":{…}|null,"headers":{…}|null}.
+"send":{…}|null,"headers":{…}|null,"audit":{…}|null}.
 
 Exit status:
   0   no failure found
@@ -150,6 +155,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 	addAsFlag(f, &o.as)
 	f.StringVar(&o.ehlo, "ehlo", "", "the connector's FQDN, given in EHLO (default: this host's FQDN, else its address literal)")
 	useVocabulary(cmd, map[string]string{"host": flagSmartHost, "alt-ports": flagPorts})
+	f.StringVar(&o.export, "export", "", "export.ps1's JSON file of the Exchange organisation: its audit's findings (rules, connectors, domains) join the list")
 	return cmd
 }
 
@@ -327,6 +333,13 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 		SendTo: o.sendTo, From: o.from, Trigger: o.trigger,
 		ProviderHosts: o.providerHosts, TriggerLabels: o.triggerLabels, TriggerSubjects: o.triggerSubjects,
 	}
+	if o.export != "" {
+		ex, err := readExportFlag(o.export)
+		if err != nil {
+			return err
+		}
+		plan.Export = ex
+	}
 	headers, headersName := doctorHeaders(a, o)
 	progress := func(ev troubleshoot.DoctorEvent) {
 		switch ev.Kind {
@@ -454,7 +467,9 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 		if f.Setting != "" {
 			title = "[" + f.Setting + "] " + title
 		}
-		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, st.mark(f.Severity)), "      ", title)
+		// Findings quote the smart host, DNS and exported objects: other
+		// people's text.
+		wrapIndented(w, fmt.Sprintf("%2d. %s ", i+1, st.mark(f.Severity)), "      ", termtext.Escape(title))
 		if f.Detail != "" {
 			writeProse(w, "      ", "      ", f.Detail)
 		}

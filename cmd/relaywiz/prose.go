@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"relaywiz/termtext"
 )
 
 // writeProse prints advice the way every command shares: sentences are
@@ -28,7 +30,7 @@ func writeProse(w io.Writer, first, rest, text string) {
 				fmt.Fprintln(w, strings.TrimRight(prefix, " "))
 				prefix = rest
 			}
-			fmt.Fprintln(w, rest+l)
+			fmt.Fprintln(w, rest+termtext.Escape(l)) // verbatim, but never raw
 			continue
 		}
 		if strings.TrimSpace(l) != "" {

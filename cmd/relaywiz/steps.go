@@ -87,7 +87,7 @@ func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 	fl := cmd.Flags()
 	addStepsAnswerFlags(fl, f)
 	fl.StringVar(&f.out, "out", "", "write every artifact into this directory (created if missing)")
-	fl.StringVar(&f.format, "format", "", "print one artifact to stdout: checklist, apply, undo, verify or reg")
+	fl.StringVar(&f.format, "format", "", "print one artifact to stdout: checklist, apply, undo, verify, export or reg")
 	fl.BoolVar(&f.force, "force", false, "with --out: replace existing files that differ (without it, relaywiz shows the differences and writes nothing)")
 	fl.BoolVar(&f.checkDNS, "check-dns", false, "look the placeholder domain up in public DNS and warn if it exists (needs network)")
 	_ = cmd.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -130,6 +130,9 @@ func stepsLong() string {
                 smart-host password with Get-Credential, never stores it
   undo.ps1      takes back exactly what apply.ps1 recorded, rules first
   verify.ps1    reads the live configuration back: PASS/FAIL per setting (drift check)
+  export.ps1    read-only: writes the org's connectors, rules, domains and contacts to
+                JSON for relaywiz audit --export (the same for every scenario;
+                --format export needs no --scenario)
   pams.reg      PAMS only: the Outlook plug-in switch - import it ONLY after verify passes
 
 With --out it then draws where the mail goes with these changes (the
@@ -170,6 +173,10 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 	}
 	if f.force && f.out == "" {
 		return usageErrorf("--force: only applies with --out DIR")
+	}
+	if f.format == steps.FormatExport && f.scenario == "" && f.profile == "" {
+		// export.ps1 reads the whole org, whatever the scenario.
+		return printExportScript(a)
 	}
 	in, err := stepsInputs(a, cmd, f)
 	if err != nil {

@@ -13,6 +13,7 @@ func addSubcommands(root *cobra.Command, a *app) {
 		newExplainCmd(a),
 		newDoctorCmd(a),
 		newStepsCmd(a),
+		newExportScriptCmd(a),
 		newAuditCmd(a),
 	)
 }
