@@ -174,7 +174,7 @@ func dialBodyServer(t *testing.T, b *bodyServer, dialect ...Dialect) (*Conn, fun
 	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{pki.leaf(t, leafOpts{names: []string{fakeName}})}}
 	srv.MaxMessageBytes = 50 << 20
 	srv.ErrorLog = nopLogger{}
-	port := serve(t, srv.Serve, func() { srv.Close() })
+	port := serve(t, srv.Serve, func() { stopServer(srv) })
 	var mu sync.Mutex
 	var lines []string
 	d := DialectGeneric

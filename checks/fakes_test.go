@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -124,7 +125,19 @@ func (f *fakeMTA) start(t testing.TB) int {
 	srv.TLSConfig = f.tls
 	srv.MaxMessageBytes = 50 << 20
 	srv.ErrorLog = nopLogger{}
-	return serve(t, srv.Serve, func() { srv.Close() })
+	return serve(t, srv.Serve, func() { stopServer(srv) })
+}
+
+// stopServer ends a go-smtp fake without racing a connection that is still
+// inside STARTTLS: go-smtp v0.25.1's Server.Close reads each connection's
+// net.Conn while handleStartTLS replaces it, unlocked (the race detector
+// sees it when a test ends while the check's second, SNI handshake is
+// being answered). Shutdown only closes the listeners and waits for the
+// connections to end, which the client's own close brings about.
+func stopServer(srv *smtp.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
 }
 
 type nopLogger struct{}

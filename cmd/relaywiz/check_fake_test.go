@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -86,7 +87,13 @@ func startCheckFake(t *testing.T) (int, string) {
 		t.Fatal(err)
 	}
 	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { srv.Close() })
+	// Shutdown, not Close: go-smtp v0.25.1's Close races a connection
+	// still inside STARTTLS (see checks' stopServer).
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
 	return l.Addr().(*net.TCPAddr).Port, caFile
 }
 
