@@ -37,7 +37,7 @@ func TestStageListsShareMarksAndLayout(t *testing.T) {
 		if !failMark.MatchString(o) {
 			t.Errorf("%s: no ✗ line for the failed auth stage:\n%s", name, o)
 		}
-		if name != "send" && !hint.MatchString(o) {
+		if !hint.MatchString(o) {
 			t.Errorf("%s: no hint in check's layout (four spaces, \"hint: \"):\n%s", name, o)
 		}
 		if strings.Contains(o, "[FAIL]") || strings.Contains(o, "FAIL ") {
