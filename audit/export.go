@@ -39,10 +39,10 @@ func FromExport(ex *exchange.Export, opt ExportOptions) (Report, Detection, erro
 	if opt.Inputs != nil {
 		s, ok := steps.Lookup(string(opt.Inputs.Scenario))
 		if !ok {
-			return Report{}, d, &ScenarioMismatchError{Msg: fmt.Sprintf("scenario: %q is not a scenario; use one of %s", opt.Inputs.Scenario, strings.Join(steps.IDs(), ", "))}
+			return Report{}, d, &ScenarioMismatchError{Msg: fmt.Sprintf("--scenario: %q is not a scenario; use one of %s", opt.Inputs.Scenario, strings.Join(steps.IDs(), ", "))}
 		}
 		if (s.Online) != (org.Platform == exchange.Online) {
-			return Report{}, d, &ScenarioMismatchError{Msg: fmt.Sprintf("scenario: %s is for %s, but the export is from %s", s.ID, exchangeName(platformOf(s)), exchangeName(string(org.Platform)))}
+			return Report{}, d, &ScenarioMismatchError{Msg: fmt.Sprintf("--scenario: %s is for %s, but the export is from %s", s.ID, exchangeName(platformOf(s)), exchangeName(string(org.Platform)))}
 		}
 		d, _ = DetectFor(&org, *opt.Inputs)
 	} else {

@@ -41,7 +41,7 @@ func addAuditExportFlags(cmd *cobra.Command, f *auditFlags) {
 
 func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 	if f.withNeighbours {
-		return usageErrorf("with-neighbours: an export has its real neighbours already; leave --with-neighbours out with --export")
+		return usageErrorf("--with-neighbours: an export has its real neighbours already; leave --with-neighbours out with --export")
 	}
 	ex, err := readExportFlag(f.export)
 	if err != nil {
@@ -74,11 +74,15 @@ func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 			in.Triggers = nil // read them from the org's rules
 		}
 		opt.Inputs = &in
+	} else if saved := a.savedProfile(); saved != "" {
+		// Said, like the profile a command does use: the export is the
+		// truth here, and the saved answers could describe another org.
+		fmt.Fprintf(a.stderr, "relaywiz: not using the saved profile %s: --export alone detects the set-up from the export (pass --profile FILE or --scenario ID to check the saved one)\n", saved)
 	}
 	for _, spec := range f.messages {
 		m, err := audit.ParseMessage(spec)
 		if err != nil {
-			return usageErrorf("message: %v", err)
+			return usageErrorf("--message: %v", err)
 		}
 		opt.Messages = append(opt.Messages, m)
 	}
@@ -89,7 +93,7 @@ func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 		return usageErrorf("%v", err)
 	case err != nil:
 		// No set-up relaywiz knows: the user has to say which one.
-		return usageErrorf("export %s: %v", f.export, err)
+		return usageErrorf("--export %s: %v", f.export, err)
 	}
 	if f.json {
 		if err := writeAudit(a.stdout, rep, true); err != nil {

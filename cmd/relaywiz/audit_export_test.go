@@ -135,8 +135,9 @@ func TestAuditExportBadFilesAreExit64(t *testing.T) {
 		{"too large", []string{"--export", write("big.json", big)}, "larger than 32 MiB"},
 		{"newer", []string{"--export", write("v2.json", []byte(`{"relaywizExport":2,"platform":"onprem"}`))}, "version 2"},
 		{"nothing known", []string{"--export", write("empty-org.json", []byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"Internet","AddressSpaces":["SMTP:*;1"]}]}`))}, "--scenario"},
-		{"platform mismatch", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "pams-online"}, "is for Exchange Online"},
-		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "with-neighbours"},
+		{"platform mismatch", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "pams-online"}, "relaywiz: --scenario: pams-online is for Exchange Online"},
+		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "relaywiz: --with-neighbours: "},
+		{"bad message", []string{"--export", exportFixture("onprem/pams-onprem"), "--message", "to="}, "relaywiz: --message: "},
 		{"answer without scenario", []string{"--export", exportFixture("onprem/pams-onprem"), "--trigger", "subject=Secure"}, "--trigger only count with --scenario"},
 		{"bad scenario answer", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "relay-onprem", "--trigger", "label=x"}, "trigger"},
 	} {

@@ -43,6 +43,14 @@ func newCheckStyles(a *app) checkStyles {
 const hintWidth = 72
 
 func renderCheckReport(w io.Writer, st checkStyles, rep checks.Report, authNote, authHint string) {
+	renderStageLists(w, st, rep, authNote, authHint)
+	fmt.Fprintln(w)
+	renderVerdict(w, st, rep)
+}
+
+// renderStageLists prints every port's stage list: check's report, and the
+// probe part of doctor's, so both read the same.
+func renderStageLists(w io.Writer, st checkStyles, rep checks.Report, authNote, authHint string) {
 	// A hint that several ports share is printed once, under the first;
 	// the others point to it.
 	seen := map[string]int{}
@@ -52,8 +60,6 @@ func renderCheckReport(w io.Writer, st checkStyles, rep checks.Report, authNote,
 		}
 		renderPort(w, st, rep.Host, p, authNote, authHint, seen)
 	}
-	fmt.Fprintln(w)
-	renderVerdict(w, st, rep)
 }
 
 func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, authNote, authHint string, seen map[string]int) {

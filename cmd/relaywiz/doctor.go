@@ -93,7 +93,8 @@ What it does, in order:
      (rules, connectors, domains, each naming the object)
 
 Findings are ✗ failures (the first one is the most likely cause), ! warnings
-and ✓ what works. --json prints {"findings":[…],"check":{…},"dns":[…],
+and ✓ what works. Under them, each probed port's stage list, as 'relaywiz
+check' prints it. --json prints {"findings":[…],"check":{…},"dns":[…],
 "send":{…}|null,"headers":{…}|null,"audit":{…}|null}.
 
 Exit status:
@@ -369,6 +370,12 @@ func runDoctor(ctx context.Context, a *app, o doctorOptions) error {
 		}
 	} else {
 		renderDoctor(a.stdout, newTroubleStyles(a), o, res.Findings)
+		if len(res.Report.Ports) > 0 {
+			// The probe's stages, in check's marks and layout, under the
+			// findings they back.
+			fmt.Fprintf(a.stdout, "\n%s\n", newTroubleStyles(a).bold.Render("Probe (as 'relaywiz check'):"))
+			renderStageLists(a.stdout, newCheckStyles(a), res.Report, pw.Note, "")
+		}
 	}
 	for _, f := range res.Findings {
 		if f.Severity == troubleshoot.SevFail {

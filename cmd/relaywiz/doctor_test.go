@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -100,6 +101,12 @@ func TestDoctorHumanReport(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %q:\n%s", want, got)
 		}
+	}
+	// Under the findings, the probe's stage list in check's layout: the
+	// failed certificate stage with its mark, name, timing and hint.
+	probe := strings.Index(got, "Probe (as 'relaywiz check'):")
+	if probe < strings.Index(got, "[transport-rule]") || !regexp.MustCompile(`(?m)^  ✗ tls +\d+(\.\d)? ms  .*\n    hint: \S`).MatchString(got[max(probe, 0):]) {
+		t.Errorf("no stage list in check's layout after the findings:\n%s", got)
 	}
 	if strings.Index(got, "[ca-file]") > strings.Index(got, "[transport-rule]") {
 		t.Errorf("probe failure must come before the header finding:\n%s", got)

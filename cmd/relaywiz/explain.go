@@ -38,6 +38,9 @@ SMTPSEND.OverAdvertisedSize, 421, 450/451/452, 501/503/504, 523 5.7.10,
 5.2.2, 5.4.1, 5.4.6, 5.4.14, 5.4.300, 5.7.23, 5.7.26, 5.7.133-136, 5.7.520,
 5.7.606-649, 5.7.700-750. Any other code is explained from RFC 5321/3463.
 
+explain reads no profile (and takes no --profile): the catalogue's causes
+and fixes name the setting to change, whichever smart host it is.
+
 Exit status:
   0   explained
   1   no reply code or known wording found in the text

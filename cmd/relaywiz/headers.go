@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"relaywiz/steps"
 	"relaywiz/termtext"
@@ -39,6 +40,7 @@ type headersOptions struct {
 	slowHop         time.Duration
 	allHeaders      bool
 	attached        int
+	profile         string
 }
 
 const headersLong = `Read the headers of a message as the recipient received it and tell whether
@@ -70,6 +72,10 @@ It reports:
             cause first: trigger present but delivered directly (the rule did
             not fire), hop into the provider without TLS, loops, slow hops
   headers   with --all-headers: every header field in message order
+
+Triggers: --trigger-label and --trigger-subject, else the ones in the wizard's
+profile (--profile FILE, or the saved profile when there is one; stderr says
+which). The provider hosts are not taken from the profile.
 
 The provider is recognised by host name. Defaults: zivver.com (and below),
 any name containing "cryptshare" or "codetwo". --provider-host replaces them:
@@ -114,19 +120,42 @@ func newHeadersCmd(a *app) *cobra.Command {
 		Example: headersExample,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.applyProfile(a, cmd.Flags()); err != nil {
+				return err
+			}
 			return runHeaders(a, o, args)
 		},
 	}
 	f := cmd.Flags()
+	addProfileFlag(f, &o.profile)
 	f.BoolVar(&o.json, "json", false, `print {"input":…,"summary":{…},"hops":[…],"markers":{…},"labels":[…],"antispam":[…],"verdict":{"secure":true|false|null,"reasons":[…]}} only`)
 	f.BoolVar(&o.allHeaders, "all-headers", false, "also list every header field in message order (in --json: \"headers\")")
 	f.IntVar(&o.attached, "attached", 0, "analyse attached message `N` (listed in the report) instead of the outer message")
 	f.StringArrayVar(&o.providerHosts, "provider-host", nil, "host `PATTERN` of the provider's smart host (repeatable; default zivver.com, cryptshare, codetwo)")
-	f.StringArrayVar(&o.triggerLabels, "trigger-label", nil, "sensitivity label `GUID` that must route through the provider (repeatable)")
-	f.StringArrayVar(&o.triggerSubjects, "trigger-subject", nil, "subject `WORD` that must route through the provider (repeatable)")
+	f.StringArrayVar(&o.triggerLabels, "trigger-label", nil, "sensitivity label `GUID` that must route through the provider (repeatable; default: the profile's)")
+	f.StringArrayVar(&o.triggerSubjects, "trigger-subject", nil, "subject `WORD` that must route through the provider (repeatable; default: the profile's)")
 	f.StringArrayVar(&o.antiLoop, "anti-loop-header", nil, "extra header `NAME` to report as anti-loop header (repeatable; X-AntiLoop-* and X-Loop are known)")
 	f.DurationVar(&o.slowHop, "slow-hop", troubleshoot.DefaultSlowHop, "report hops that took longer than this")
 	return cmd
+}
+
+// applyProfile takes the rule's triggers from the wizard's profile, as
+// doctor does, unless the command line names them: a message that carried
+// the saved trigger but went out directly is then "not secure", not
+// "cannot tell". The provider hosts stay the defaults: the profile knows
+// the submission host, not the names the provider's hops carry.
+func (o *headersOptions) applyProfile(a *app, f *pflag.FlagSet) error {
+	ps, _, path, err := a.commandProfile(o.profile)
+	if err != nil || path == "" {
+		return err
+	}
+	if !f.Changed("trigger-label") {
+		o.triggerLabels = append(o.triggerLabels, ps.TriggerLabels...)
+	}
+	if !f.Changed("trigger-subject") {
+		o.triggerSubjects = append(o.triggerSubjects, ps.TriggerSubjects...)
+	}
+	return nil
 }
 
 func runHeaders(a *app, o headersOptions, args []string) error {

@@ -26,7 +26,10 @@ port:
 
 Point 'relaywiz send', 'relaywiz relay', 'relaywiz check' or the wizard at the
 address it prints. Stop it with Ctrl+C. The private keys exist only in memory,
-so the CA file is useless once the lab has stopped.`
+so the CA file is useless once the lab has stopped.
+
+lab reads no profile (and takes no --profile): it is the stand-in for the
+smart host a profile names, not a client of one.`
 
 // labExitStatus ends 'lab --help' (see setExitStatusHelp).
 const labExitStatus = `  0   stopped with Ctrl+C (or SIGTERM), the normal way to stop the lab

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 
 	"github.com/spf13/pflag"
 
@@ -48,6 +49,22 @@ func (a *app) commandProfile(explicit string) (files.Settings, files.Profile, st
 	}
 	fmt.Fprintf(a.stderr, "relaywiz: using profile %s\n", path)
 	return prof.Settings(), prof, path, nil
+}
+
+// savedProfile is the saved profile's path when one exists ("" when not):
+// for a command that deliberately does not read it and says so.
+func (a *app) savedProfile() string {
+	if a.defaultProfile == nil {
+		return ""
+	}
+	def, err := a.defaultProfile()
+	if err != nil || def == "" {
+		return ""
+	}
+	if _, err := os.Stat(def); err != nil {
+		return ""
+	}
+	return def
 }
 
 // fromProfile sets *dst to v unless the flag was given or v is empty.

@@ -210,14 +210,14 @@ func oversizeHint(size int64, attachMB, maxMB int) string {
 // sendPrinter renders progress lines: one per finished step, coloured only
 // on a terminal without NO_COLOR.
 type sendPrinter struct {
-	a          *app
-	ok, failed string
+	a                *app
+	ok, failed, hint string
 }
 
 func newSendPrinter(a *app) *sendPrinter {
 	// The marks of check's stage list, coloured only where check's are.
 	st := newCheckStyles(a)
-	return &sendPrinter{a: a, ok: st.ok.Render("✓"), failed: st.fail.Render("✗")}
+	return &sendPrinter{a: a, ok: st.ok.Render("✓"), failed: st.fail.Render("✗"), hint: st.fail.Render("hint:")}
 }
 
 func (p *sendPrinter) event(e relay.SendEvent) {
@@ -266,7 +266,7 @@ func (p *sendPrinter) summary(r relay.SendResult, upstream string) {
 		fmt.Fprintf(w, "  smart host said: %s\n", termtext.Escape(r.UpstreamReply))
 	}
 	if r.Hint != "" {
-		fmt.Fprintf(w, "  hint: %s\n", termtext.Escape(r.Hint))
+		writeHint(w, p.hint, termtext.EscapeLines(strings.TrimSpace(r.Hint))) // check's hint layout
 	}
 	fmt.Fprintf(w, "  time: %s\n", r.Duration.Round(time.Millisecond))
 }
