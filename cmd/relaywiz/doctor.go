@@ -171,6 +171,11 @@ func (o *doctorOptions) validate() error {
 		return err
 	}
 	o.dialect = d
+	if d == checks.DialectExchangeOnline && (o.changed == nil || !o.changed("port")) {
+		// No port choice to make (the default 587 and a profile's port
+		// are an on-premises connector's): only --port given is refused.
+		o.port = checks.OnlinePort
+	}
 	if d == checks.DialectExchangeOnline && o.port != checks.OnlinePort {
 		return usageErrorf("--port %d: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting)", o.port)
 	}

@@ -107,10 +107,12 @@ type upstreamFlags struct {
 	maxSizeMB     int
 	as            string
 	ehlo          string
+	flags         *pflag.FlagSet // to tell a --port given from the default
 }
 
 func (u *upstreamFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
+	u.flags = f
 	f.StringVar(&u.smartHost, flagSmartHost, "", "the smart host's name or IP address, e.g. smtp.zivver.com (required unless the profile has it)")
 	f.IntVar(&u.port, flagPort, 587, "the smart host's port: the one the connector uses")
 	// Scripts written for earlier versions give HOST:PORT as --upstream.
@@ -160,6 +162,11 @@ func (u *upstreamFlags) parse() (relay.UpstreamConfig, error) {
 	dialect, err := parseAs(u.as, u.user)
 	if err != nil {
 		return relay.UpstreamConfig{}, err
+	}
+	if dialect == checks.DialectExchangeOnline && u.upstream == "" && (u.flags == nil || !u.flags.Changed(flagPort)) {
+		// Exchange Online has no port to choose: the default 587 (and a
+		// profile's on-premises port) give way; only a --port given is refused.
+		port = checks.OnlinePort
 	}
 	if dialect == checks.DialectExchangeOnline && port != checks.OnlinePort {
 		return relay.UpstreamConfig{}, usageErrorf("--port %d: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting); use --port 25", port)
