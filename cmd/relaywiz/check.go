@@ -173,6 +173,9 @@ func (o *checkOptions) applyProfile(a *app, f *pflag.FlagSet) error {
 		o.as = string(checks.DialectExchangeOnline)
 		return nil // no login: Exchange Online's connector has none
 	}
+	if onlineAs(o.as) {
+		return nil // the profile's user is an on-premises connector's
+	}
 	fromProfile(f, "user", &o.user, ps.User)
 	return nil
 }

@@ -234,7 +234,9 @@ func (o *doctorOptions) applyProfile(a *app) (string, error) {
 	set(flagSmartHost, &o.host, ps.Host)
 	set("ca-file", &o.caFile, ps.CAFile)
 	set("tls-server-name", &o.tlsServerName, ps.TLSServerName)
-	set("user", &o.user, ps.User)
+	if !onlineAs(o.as) { // Exchange Online logs in nowhere: no profile user
+		set("user", &o.user, ps.User)
+	}
 	set("placeholder-domain", &o.placeholderDomain, ps.PlaceholderDomain)
 	if !o.changed("port") {
 		// The connector's port (steps.port) is what Exchange uses; the

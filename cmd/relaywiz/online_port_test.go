@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +48,52 @@ func TestOnlineDialectDefaultsToPort25(t *testing.T) {
 	}
 	if _, err := doctor(true); err == nil {
 		t.Error("doctor --as exchange-online --port 587 was not refused")
+	}
+}
+
+// A profile written for an on-premises connector carries its user name;
+// --as exchange-online then takes none from it (Exchange Online logs in
+// nowhere). check, send, relay and doctor used to refuse "--user", a flag
+// the admin never gave and so could not drop; a --user typed is still
+// refused.
+func TestOnlineDialectIgnoresTheProfilesUser(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "profile.json")
+	if err := os.WriteFile(prof, []byte(`{"version":1,"steps":{"scenario":"pams-onprem","smartHost":"smtp.example.com","port":587},`+
+		`"smartHost":{"host":"smtp.example.com","ports":[587],"user":"relay@corp.example"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, _, _ := checkTestApp("", nil, nil)
+
+	var u upstreamFlags
+	cmd := &cobra.Command{Use: "x"}
+	u.add(cmd)
+	if err := cmd.ParseFlags([]string{"--profile", prof, "--as", "exchange-online"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.fromProfile(a, cmd.Flags()); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := u.parse(); err != nil || cfg.User != "" || cfg.Port != checks.OnlinePort {
+		t.Errorf("send/relay --profile (on-prem) --as exchange-online: user %q port %d, err %v", cfg.User, cfg.Port, err)
+	}
+
+	var o checkOptions
+	ccmd := newCheckCmd(a)
+	if err := ccmd.ParseFlags([]string{"--profile", prof, "--as", "exchange-online"}); err != nil {
+		t.Fatal(err)
+	}
+	o.profile, o.as, o.ports = prof, "exchange-online", "25"
+	if err := o.applyProfile(a, ccmd.Flags()); err != nil || o.user != "" {
+		t.Errorf("check --profile (on-prem) --as exchange-online: user %q, err %v", o.user, err)
+	}
+
+	d := &doctorOptions{profile: prof, as: "exchange-online", changed: func(name string) bool { return name == "as" || name == "profile" }}
+	if _, err := d.applyProfile(a); err != nil || d.user != "" {
+		t.Errorf("doctor --profile (on-prem) --as exchange-online: user %q, err %v", d.user, err)
+	}
+
+	a, _, errb := checkTestApp("", nil, nil)
+	if code := run(context.Background(), a, []string{"check", "--profile", prof, "--as", "exchange-online", "--user", "typed@corp.example"}); code != exitUsage || !strings.Contains(errb.String(), "--user") {
+		t.Errorf("a typed --user: exit %d %s", code, errb)
 	}
 }

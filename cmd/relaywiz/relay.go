@@ -233,7 +233,9 @@ func (u *upstreamFlags) fromProfile(a *app, f *pflag.FlagSet) (files.Settings, e
 	}
 	fromProfile(f, "ca-file", &u.caFile, ps.CAFile)
 	fromProfile(f, "tls-server-name", &u.tlsServerName, ps.TLSServerName)
-	fromProfile(f, "user", &u.user, ps.User)
+	if !onlineAs(u.as) { // Exchange Online logs in nowhere: no profile user
+		fromProfile(f, "user", &u.user, ps.User)
+	}
 	return ps, nil
 }
 
