@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -373,6 +374,10 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 	// server themselves, so --once hands the records over channels.
 	first := make(chan relay.MessageRecord, 1)
 	ended := make(chan int64, 64)
+	// --once drains inside the hook, before the client reads its reply:
+	// draining later, on this goroutine, let a client that sent its next
+	// MAIL at once have a second message relayed (Drain only sets a flag).
+	var started atomic.Pointer[relay.Server]
 	opts := relay.Options{
 		Listen:          o.listen,
 		AllowRemote:     o.allowRemote,
@@ -387,6 +392,9 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 		Log:             a.stdout,
 		JSONLog:         o.jsonLog,
 		OnMessage: func(m relay.MessageRecord) {
+			if s := started.Load(); o.once && s != nil {
+				s.Drain()
+			}
 			select {
 			case first <- m:
 			default:
@@ -406,6 +414,7 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 	if err != nil {
 		return withExit(exitFailure, err)
 	}
+	started.Store(srv)
 	defer srv.Close()
 
 	fmt.Fprintf(a.stderr, "relaywiz relay: listening on %s, forwarding to %s\n", srv.Addr(), describeUpstream(cfg, source))
