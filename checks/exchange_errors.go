@@ -99,11 +99,25 @@ func exchangeErrorFor(d Dialect, st Stage, err error, predicted string) string {
 // limit applies to the encoded message, and Exchange itself compares
 // sizes only on unauthenticated sessions.
 func SizeNote(limit int64) string {
-	mb := float64(limit) / (1 << 20)
-	return fmt.Sprintf("Size: the smart host takes messages up to %.0f MB. MIME encoding makes attachments about a third larger "+
-		"(a %.0f MB message holds about %.0f MB of attachments). Exchange compares the size with SIZE itself only on "+
+	size := sizeWords(limit)
+	return fmt.Sprintf("Size: the smart host takes messages up to %s. MIME encoding makes attachments about a third larger "+
+		"(a %s message holds about %s of attachments). Exchange compares the size with SIZE itself only on "+
 		"unauthenticated sessions (%s); with AUTH the smart host refuses too large a message after receiving it.",
-		mb, mb, mb*3/4, ExchangeOverAdvertisedSize)
+		size, size, sizeWords(limit*3/4), ExchangeOverAdvertisedSize)
+}
+
+// sizeWords names a byte count for the size note: whole MB for the usual
+// limits, finer below, so a small SIZE never reads "0 MB".
+func sizeWords(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%.0f MB", float64(n)/(1<<20))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // PredictExchangeError is the Exchange error for a failed Dial (its

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"strings"
@@ -37,7 +38,9 @@ func (s *session) certWithSNI(name string, roots *x509.CertPool) (*TLSInfo, erro
 	if dl, ok := s.ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	tp := textproto.NewReader(bufio.NewReader(conn))
+	// The same caps as the session's own replies (replylimit.go): this
+	// second connection must not let an endless EHLO reply grow memory.
+	tp := textproto.NewReader(bufio.NewReader(&cappedReader{r: conn}))
 	say := func(cmd string, expect int) error {
 		if cmd != "" {
 			if _, err := fmt.Fprintf(conn, "%s\r\n", cmd); err != nil {
@@ -109,4 +112,21 @@ func hintIPSmartHost(ip string) string {
 	return fmt.Sprintf("The smart host is given as the IP address %s. With BasicAuthRequireTLS Exchange checks the certificate against the connector's smart host, "+
 		"which becomes [%s] and can never match a certificate. Use the host name in the connector's SmartHosts (and here: --smart-host NAME, "+
 		"or --tls-server-name NAME when this machine must connect by address).", ip, ip)
+}
+
+// cappedReader applies the reply caps to a connection read without
+// wireConn (the SNI comparison's own short conversation).
+type cappedReader struct {
+	r     io.Reader
+	limit replyLimit
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		if lerr := c.limit.feed(p[:n]); lerr != nil {
+			return 0, lerr
+		}
+	}
+	return n, err
 }

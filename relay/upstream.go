@@ -58,7 +58,10 @@ func upstreamFailure(upstream string, err error) *smtp.SMTPError {
 	case checks.StageStartTLS, checks.StageTLS, checks.StageEHLOTLS:
 		enh, what = smtp.EnhancedCode{4, 7, 5}, "failed the TLS step"
 	case checks.StageAuth:
-		enh, what = smtp.EnhancedCode{4, 7, 8}, "refused relaywiz's authentication (check --user and the stored password)"
+		enh, what = smtp.EnhancedCode{4, 7, 0}, "could not be logged in to the way the connector does it"
+		if credentialsRefused(cause) {
+			enh, what = smtp.EnhancedCode{4, 7, 8}, "refused relaywiz's authentication (check --user and the stored password)"
+		}
 	default:
 		if errors.Is(err, context.DeadlineExceeded) {
 			enh, what = smtp.EnhancedCode{4, 4, 2}, "did not answer in time"
@@ -79,6 +82,19 @@ func upstreamFailure(upstream string, err error) *smtp.SMTPError {
 	}
 	lines = append(lines, "Nothing was sent; the message can be retried once this is fixed")
 	return &smtp.SMTPError{Code: 451, EnhancedCode: enh, Message: multiLine(enh, lines)}
+}
+
+// credentialsRefused reports whether the smart host said no to the user
+// name and password (535, or 5.7.8 in any class). The auth stage also
+// fails without STARTTLS, without an AUTH LOGIN line, on a malformed 334 or
+// without a password: blaming the credentials then sends the admin to the
+// wrong fix.
+func credentialsRefused(err error) bool {
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code == 535 || (se.EnhancedCode[1] == 7 && se.EnhancedCode[2] == 8)
 }
 
 // multiLine joins reply lines for go-smtp, which writes the enhanced code

@@ -7,6 +7,7 @@ import (
 
 	"relaywiz/checks"
 	"relaywiz/relay"
+	"relaywiz/steps"
 )
 
 // Text from the network reaches the TUI's cells and transcript escaped: a
@@ -42,5 +43,32 @@ func TestRootSaveErrorShowsItsReason(t *testing.T) {
 	}
 	if n := len(strings.Split(v, "\n")); n != 24 {
 		t.Errorf("frame has %d lines, want 24", n)
+	}
+}
+
+// The failure lines of the connectivity step, the port choice's reason and
+// the login step's problem quote the smart host (stage detail, hint and the
+// predicted Exchange queue error): escaped like the table cells, never raw.
+func TestTUIFailureLinesEscapeServerText(t *testing.T) {
+	hostile := "evil \x1b]52;c;aGk=\x07\x1b[2J"
+	raw := func(s string) bool {
+		return strings.Contains(s, "\x1b]") || strings.Contains(s, "\x07") || strings.Contains(s, "\x1b[2J")
+	}
+	f := newFixture(t)
+	f.checker.ports[25] = portScript{failAt: checks.StageBanner, detail: "554 " + hostile, hint: "hint " + hostile, exchange: `451 4.4.0 Primary target IP address responded with: "554 ` + hostile + `"`}
+	c, h := connectivityHarness(t, f, steps.PAMSOnPrem, 25, 587)
+	h.requireView("Port 587 ✓")
+	if v := h.m.View(); raw(v) {
+		t.Errorf("connectivity view has raw control characters:\n%q", v)
+	}
+	if !containsWrapped(h.view(), `\x1b]52`) {
+		t.Errorf("the escaped detail is not shown:\n%s", h.view())
+	}
+	if raw(c.Session.PortReason) {
+		t.Errorf("port reason %q", c.Session.PortReason)
+	}
+	pr := checks.PortResult{Port: 587, Stages: []checks.StageResult{{Name: checks.StageAuth, Detail: "535 " + hostile, Hint: hostile, ExchangeError: "451 4.4.0 " + hostile}}}
+	if got := authProblem(&pr); raw(got) || !strings.Contains(got, `\x1b]52`) {
+		t.Errorf("auth problem %q", got)
 	}
 }

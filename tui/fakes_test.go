@@ -26,6 +26,8 @@ type portScript struct {
 	failAt checks.Stage
 	detail string
 	hint   string
+	// exchange is the failing stage's ExchangeError.
+	exchange string
 }
 
 // fakeChecker answers like checks.Run: per port, StageStarted/Finished
@@ -103,7 +105,7 @@ func (f *fakeChecker) port(port int, o checks.Options) checks.PortResult {
 		}
 		r := checks.StageResult{Name: st, OK: true, Ms: 3}
 		if st == sc.failAt {
-			r.OK, r.Detail, r.Hint = false, sc.detail, sc.hint
+			r.OK, r.Detail, r.Hint, r.ExchangeError = false, sc.detail, sc.hint, sc.exchange
 			pr.OK = false
 			pr.Stages = append(pr.Stages, r)
 			return pr

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"relaywiz/checks"
+	"relaywiz/termtext"
 )
 
 // choosePort decides which port the connector and the live test use,
@@ -72,7 +73,7 @@ func failureWords(p checks.PortResult) string {
 	}
 	s := "failed at " + stageLabel(st.Name)
 	if st.Detail != "" {
-		s += " (" + st.Detail + ")"
+		s += " (" + termtext.Escape(st.Detail) + ")" // the smart host's words
 	}
 	return s
 }

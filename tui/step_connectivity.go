@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"relaywiz/checks"
+	"relaywiz/termtext"
 )
 
 // connectivityStep is step 3: the checks for every port, live, then the
@@ -322,14 +323,14 @@ func (s *connectivityStep) verdict(w int) string {
 		}
 		line := fmt.Sprintf("Port %d: %s failed", p.Port, stageLabel(f.Name))
 		if f.Detail != "" {
-			line += " — " + f.Detail
+			line += " — " + termtext.Escape(f.Detail)
 		}
 		b.WriteString(st.Fail.Render(hang(markFail+" ", line, w)) + "\n")
 		if f.Hint != "" {
-			b.WriteString(hang("  ", wizardHint(f.Hint), w) + "\n")
+			b.WriteString(hang("  ", wizardHint(termtext.EscapeLines(f.Hint)), w) + "\n")
 		}
 		if f.ExchangeError != "" {
-			b.WriteString(hang("  ", "Exchange will show: "+f.ExchangeError, w) + "\n")
+			b.WriteString(hang("  ", "Exchange will show: "+termtext.Escape(f.ExchangeError), w) + "\n")
 		}
 	}
 	if s.anyOK() {

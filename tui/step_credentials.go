@@ -13,6 +13,7 @@ import (
 
 	"relaywiz/checks"
 	"relaywiz/creds"
+	"relaywiz/termtext"
 )
 
 // credentialsStep is step 4: the SMTP login. It proves the login with the
@@ -397,13 +398,13 @@ func authProblem(pr *checks.PortResult) string {
 	if f, failed := pr.FailedStage(); failed {
 		msg := fmt.Sprintf("%s failed on port %d", stageLabel(f.Name), pr.Port)
 		if f.Detail != "" {
-			msg += ": " + f.Detail
+			msg += ": " + termtext.Escape(f.Detail)
 		}
 		if f.Hint != "" {
-			msg += "\n" + wizardHint(f.Hint)
+			msg += "\n" + wizardHint(termtext.EscapeLines(f.Hint))
 		}
 		if f.ExchangeError != "" {
-			msg += "\nExchange will show: " + f.ExchangeError
+			msg += "\nExchange will show: " + termtext.Escape(f.ExchangeError)
 		}
 		return msg
 	}

@@ -143,7 +143,7 @@ func newCheckCmd(a *app) *cobra.Command {
 	f.StringVar(&o.user, "user", "", "SMTP user name; enables the auth stage")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default: the OS keyring)")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust besides the system roots")
-	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry, also sent as SNI (default: --smart-host)")
+	f.StringVar(&o.tlsServerName, "tls-server-name", "", "name the certificate must carry (default: --smart-host); sent as SNI by --as generic and exchange-online, never by exchange-server, which sends no SNI, as Exchange")
 	f.StringVar(&o.ehlo, "ehlo", "", "name to introduce ourselves with (default: this host's FQDN, else its address literal)")
 	f.DurationVar(&o.timeout, "timeout", checks.DefaultCheckTimeout, "budget for each port's whole probe")
 	f.BoolVar(&o.json, "json", false, "print one JSON document on stdout")
@@ -172,6 +172,9 @@ func (o *checkOptions) applyProfile(a *app, f *pflag.FlagSet) error {
 	if ps.HasScenario && ps.Scenario.Online && !f.Changed("as") {
 		o.as = string(checks.DialectExchangeOnline)
 		return nil // no login: Exchange Online's connector has none
+	}
+	if onlineAs(o.as) {
+		return nil // the profile's user is an on-premises connector's
 	}
 	fromProfile(f, "user", &o.user, ps.User)
 	return nil

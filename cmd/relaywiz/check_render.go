@@ -88,8 +88,12 @@ func renderPort(w io.Writer, st checkStyles, host string, p checks.PortResult, a
 			if !s.OK {
 				style = st.fail
 			}
-			key := string(s.Name) + "\x00" + hint
-			if first, dup := seen[key]; dup {
+			// Keyed by the text alone: without STARTTLS the starttls and
+			// auth stages of one port share their hint.
+			key := hint
+			if first, dup := seen[key]; dup && first == p.Port {
+				writeHint(w, style.Render("hint:"), "the same as above.")
+			} else if dup {
 				writeHint(w, style.Render("hint:"), fmt.Sprintf("the same as for port %d above.", first))
 			} else {
 				seen[key] = p.Port

@@ -39,6 +39,14 @@ func parseAs(value, user string) (checks.Dialect, error) {
 	return d, nil
 }
 
+// onlineAs reports whether --as names the Exchange Online dialect. The
+// commands then take no user name from the profile (it belongs to an
+// on-premises connector); only a --user typed is refused.
+func onlineAs(value string) bool {
+	d, err := checks.ParseDialect(value)
+	return err == nil && d == checks.DialectExchangeOnline
+}
+
 // dialectHelp is the part of --help that says what each dialect does and
 // which Exchange errors relaywiz predicts.
 func dialectHelp() string {

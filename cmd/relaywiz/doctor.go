@@ -172,6 +172,11 @@ func (o *doctorOptions) validate() error {
 		return err
 	}
 	o.dialect = d
+	if d == checks.DialectExchangeOnline && (o.changed == nil || !o.changed("port")) {
+		// No port choice to make (the default 587 and a profile's port
+		// are an on-premises connector's): only --port given is refused.
+		o.port = checks.OnlinePort
+	}
 	if d == checks.DialectExchangeOnline && o.port != checks.OnlinePort {
 		return usageErrorf("--port %d: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting)", o.port)
 	}
@@ -230,7 +235,9 @@ func (o *doctorOptions) applyProfile(a *app) (string, error) {
 	set(flagSmartHost, &o.host, ps.Host)
 	set("ca-file", &o.caFile, ps.CAFile)
 	set("tls-server-name", &o.tlsServerName, ps.TLSServerName)
-	set("user", &o.user, ps.User)
+	if !onlineAs(o.as) { // Exchange Online logs in nowhere: no profile user
+		set("user", &o.user, ps.User)
+	}
 	set("placeholder-domain", &o.placeholderDomain, ps.PlaceholderDomain)
 	if !o.changed("port") {
 		// The connector's port (steps.port) is what Exchange uses; the

@@ -301,11 +301,19 @@ func (st troubleStyles) mark(sev troubleshoot.Severity) string {
 // wrapIndented prints text wrapped at ~78 columns: first line after first,
 // following lines after rest.
 func wrapIndented(w io.Writer, first, rest, text string) {
-	const width = 78
-	line, lineW := first, lipgloss.Width(first)
 	// text quotes headers and servers (reasons, findings): escaped here,
 	// once for every caller. first and rest are ours (styled marks).
-	for _, word := range strings.Fields(termtext.Escape(text)) {
+	wrapStyled(w, first, rest, termtext.Escape(text))
+}
+
+// wrapStyled is wrapIndented for text that carries our own styles (a
+// lipgloss colour around a hop's TLS state): escaping it would print the
+// style's ESC bytes as a visible "\x1b[32m" on a colour terminal. The
+// caller escapes every piece of foreign text in it itself.
+func wrapStyled(w io.Writer, first, rest, text string) {
+	const width = 78
+	line, lineW := first, lipgloss.Width(first)
+	for _, word := range strings.Fields(text) {
 		ww := lipgloss.Width(word)
 		if lineW+ww > width && lineW > lipgloss.Width(rest) {
 			fmt.Fprintln(w, strings.TrimRight(line, " "))

@@ -114,7 +114,7 @@ func renderRoute(w io.Writer, st troubleStyles, hops []troubleshoot.Hop) {
 		}
 		// Exchange's cipher names make this line long: wrap it rather
 		// than let the terminal break it at column 80.
-		wrapIndented(w, "      ", "        ", strings.Join([]string{esc(dashIfEmpty(h.With)), hopTLS(st, h), hopTime(h)}, " · "))
+		wrapStyled(w, "      ", "        ", strings.Join([]string{esc(dashIfEmpty(h.With)), hopTLS(st, h), hopTime(h)}, " · "))
 		if d := hopDelay(h); d != "" {
 			line := d
 			if h.DelayPercent != nil {
@@ -127,7 +127,7 @@ func renderRoute(w io.Writer, st troubleStyles, hops []troubleshoot.Hop) {
 			fmt.Fprintf(w, "      %s\n", st.faint.Render(line))
 		}
 		if d := hopDetails(h); d != "" {
-			wrapIndented(w, "      ", "      ", st.faint.Render(d))
+			wrapStyled(w, "      ", "      ", st.faint.Render(d)) // hopDetails escapes its parts
 		}
 	}
 }
@@ -299,7 +299,7 @@ func renderAntispam(w io.Writer, st troubleStyles, fs []troubleshoot.AntispamFie
 		}
 		line := fmt.Sprintf("    %-5s %s", esc(f.Key), val)
 		if f.Meaning != "" {
-			wrapIndented(w, line+"  ", "          ", st.faint.Render(f.Meaning))
+			wrapStyled(w, line+"  ", "          ", st.faint.Render(esc(f.Meaning)))
 			continue
 		}
 		fmt.Fprintln(w, line)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -107,10 +108,12 @@ type upstreamFlags struct {
 	maxSizeMB     int
 	as            string
 	ehlo          string
+	flags         *pflag.FlagSet // to tell a --port given from the default
 }
 
 func (u *upstreamFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
+	u.flags = f
 	f.StringVar(&u.smartHost, flagSmartHost, "", "the smart host's name or IP address, e.g. smtp.zivver.com (required unless the profile has it)")
 	f.IntVar(&u.port, flagPort, 587, "the smart host's port: the one the connector uses")
 	// Scripts written for earlier versions give HOST:PORT as --upstream.
@@ -160,6 +163,11 @@ func (u *upstreamFlags) parse() (relay.UpstreamConfig, error) {
 	dialect, err := parseAs(u.as, u.user)
 	if err != nil {
 		return relay.UpstreamConfig{}, err
+	}
+	if dialect == checks.DialectExchangeOnline && u.upstream == "" && (u.flags == nil || !u.flags.Changed(flagPort)) {
+		// Exchange Online has no port to choose: the default 587 (and a
+		// profile's on-premises port) give way; only a --port given is refused.
+		port = checks.OnlinePort
 	}
 	if dialect == checks.DialectExchangeOnline && port != checks.OnlinePort {
 		return relay.UpstreamConfig{}, usageErrorf("--port %d: Exchange Online's outbound connector always uses port 25 (New-OutboundConnector has no port setting); use --port 25", port)
@@ -226,7 +234,9 @@ func (u *upstreamFlags) fromProfile(a *app, f *pflag.FlagSet) (files.Settings, e
 	}
 	fromProfile(f, "ca-file", &u.caFile, ps.CAFile)
 	fromProfile(f, "tls-server-name", &u.tlsServerName, ps.TLSServerName)
-	fromProfile(f, "user", &u.user, ps.User)
+	if !onlineAs(u.as) { // Exchange Online logs in nowhere: no profile user
+		fromProfile(f, "user", &u.user, ps.User)
+	}
 	return ps, nil
 }
 
@@ -364,6 +374,10 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 	// server themselves, so --once hands the records over channels.
 	first := make(chan relay.MessageRecord, 1)
 	ended := make(chan int64, 64)
+	// --once drains inside the hook, before the client reads its reply:
+	// draining later, on this goroutine, let a client that sent its next
+	// MAIL at once have a second message relayed (Drain only sets a flag).
+	var started atomic.Pointer[relay.Server]
 	opts := relay.Options{
 		Listen:          o.listen,
 		AllowRemote:     o.allowRemote,
@@ -378,6 +392,9 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 		Log:             a.stdout,
 		JSONLog:         o.jsonLog,
 		OnMessage: func(m relay.MessageRecord) {
+			if s := started.Load(); o.once && s != nil {
+				s.Drain()
+			}
 			select {
 			case first <- m:
 			default:
@@ -397,6 +414,7 @@ func runRelay(ctx context.Context, a *app, o relayCmdOptions) error {
 	if err != nil {
 		return withExit(exitFailure, err)
 	}
+	started.Store(srv)
 	defer srv.Close()
 
 	fmt.Fprintf(a.stderr, "relaywiz relay: listening on %s, forwarding to %s\n", srv.Addr(), describeUpstream(cfg, source))

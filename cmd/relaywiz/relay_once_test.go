@@ -74,3 +74,33 @@ func TestRelayCmdOnceStopsAtFirstFinalReply(t *testing.T) {
 		t.Errorf("--once relayed a second message: %v", files)
 	}
 }
+
+// --once drains before the client reads the reply to its first message:
+// a client that sends its next MAIL at once gets 421. The drain used to
+// happen later, on the command's goroutine, and a second message was
+// relayed now and then (TestRelayCmdOnceStopsAtFirstFinalReply failed
+// about once in 30 runs on a loaded machine). A race, so the test repeats
+// the exchange; on the old code it fails in most runs of this test.
+func TestRelayCmdOnceDrainsBeforeTheReply(t *testing.T) {
+	lab := startCmdLab(t)
+	for i := 0; i < 40; i++ {
+		addr, _, errb, done, _ := runRelayCmd(t, lab.Password+"\n", append([]string{"--once", "--password-stdin"}, labArgs(lab)...)...)
+		c, err := smtp.Dial(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SendMail("a@example.com", []string{"b@example.org"}, strings.NewReader("Subject: one\r\n\r\nbody\r\n")); err != nil {
+			t.Fatalf("run %d: first message: %v", i, err)
+		}
+		err = c.Mail("a@example.com", nil)
+		var se *smtp.SMTPError
+		if !asSMTP(err, &se) || se.Code != 421 {
+			t.Fatalf("run %d: MAIL right after the --once message: want 421, got %v\n%s", i, err, errb)
+		}
+		c.Quit()
+		c.Close()
+		if code := waitExit(t, done); code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", i, code, errb)
+		}
+	}
+}
