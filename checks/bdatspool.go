@@ -29,8 +29,9 @@ type bdatSpool struct {
 }
 
 // bdatMemory is how much encoded content is held in memory before the
-// spool moves to a file.
-const bdatMemory = 4 << 20
+// spool moves to a file. It is per session: the relay's default session cap
+// times this must stay well inside the relay's 64 MB memory promise.
+const bdatMemory = 1 << 20
 
 func newBDATSpool() *bdatSpool { return &bdatSpool{enc: bodyEncoder{noDots: true}} }
 

@@ -33,7 +33,7 @@ How it behaves:
     answered, with the smart host's own code and text (a 550 stays a 550); 2xx
     only when the smart host accepted, 4xx when its answer is unknown. There is
     no queue, so nothing is ever accepted and then dropped. Memory stays
-    bounded: a message for BDAT is held in memory up to 4 MB and beyond that in
+    bounded: a message for BDAT is held in memory up to 1 MB and beyond that in
     an unlinked temporary file encrypted with a key of its own; with DATA
     upstream (--as generic) the body is copied straight through.
   - The smart host connection (TLS + AUTH) is opened at MAIL FROM, so an
