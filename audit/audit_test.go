@@ -264,3 +264,34 @@ func TestExtraWildcardOnTheProviderConnector(t *testing.T) {
 		t.Fatalf("findings %+v", rep.Findings)
 	}
 }
+
+// A plan whose provider connector names its smart host by IP address with
+// BasicAuthRequireTLS routes "correctly" in the model, but Exchange fails
+// the TLS step with 454 4.7.5 (its certificate check matches the smart-host
+// name as written). checklist.md warns about it; the plan audit must not
+// then say the route holds.
+func TestPlanAuditFailsAnIPSmartHostWithBasicAuthRequireTLS(t *testing.T) {
+	for _, sc := range []steps.ScenarioID{steps.PAMSOnPrem, steps.RelayOnPrem} {
+		in := steps.Defaults(sc)
+		in.SmartHost = "192.0.2.25"
+		org, err := Build(in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := Audit(org, in, CasesFor(in, org), nil)
+		var got *Finding
+		for i, f := range rep.Findings {
+			if f.Code == "ip-smart-host-auth-tls" {
+				got = &rep.Findings[i]
+			}
+		}
+		if rep.Exit() != 1 || got == nil || got.Severity != "fail" || !strings.Contains(got.Message, "454 4.7.5") {
+			t.Fatalf("%s with an IP smart host: exit %d, finding %+v\n%s", sc, rep.Exit(), got, textOf(rep))
+		}
+		in.SmartHost = "smtp.zivver.com"
+		org, _ = Build(in, nil)
+		if rep := Audit(org, in, CasesFor(in, org), nil); rep.Exit() != 0 {
+			t.Fatalf("%s with a host name must hold:\n%s", sc, textOf(rep))
+		}
+	}
+}

@@ -211,13 +211,8 @@ func sendFindings(org *exchange.Org, d Detection) []Finding {
 	}
 	zivver := d.Scenario == steps.PAMSOnPrem || d.Scenario == steps.RelayOnPrem
 	auth := strings.EqualFold(c.SmartHostAuthMechanism, "BasicAuthRequireTLS")
-	for _, h := range c.SmartHosts {
-		if isIPv4(strings.Trim(strings.TrimSpace(h), "[]")) && auth {
-			add("fail", "ip-smart-host-auth-tls", c.Name,
-				fmt.Sprintf("send connector %q names its smart host by IP address (%s) and uses BasicAuthRequireTLS: Exchange checks the certificate against the smart-host name, which an IP address never matches (454 4.7.5 Certificate validation failure)", c.Name, h),
-				fmt.Sprintf("Set-SendConnector -Identity '%s' -SmartHosts <the host name in the certificate>", c.Name))
-			break
-		}
+	if f, ok := ipSmartHostFinding(*c); ok {
+		out = append(out, f)
 	}
 	if !zivver {
 		return out

@@ -75,6 +75,15 @@ func findings(org *exchange.Org, in steps.Inputs, ours []string, msgs []MessageR
 						Message: fmt.Sprintf("connector %q hands mail to the provider with opportunistic TLS: if STARTTLS fails, it goes in clear text", h.Connector),
 						Fix:     "Set-SendConnector -RequireTLS $true (and -TlsAuthLevel DomainValidation -TlsDomain <smart host>), once the gateway's certificate is trusted"})
 				}
+				if h.Provider {
+					for _, c := range org.SendConnectors {
+						if strings.EqualFold(c.Name, h.Connector) {
+							if f, ok := ipSmartHostFinding(c); ok {
+								add(f)
+							}
+						}
+					}
+				}
 				if h.Inferred && strings.Contains(h.Why, "not rule-scoped") {
 					add(Finding{Severity: "warn", Code: "route-connector-not-scoped", Object: h.Connector,
 						Message: fmt.Sprintf("a rule routes to connector %q, which is not rule-scoped: its RecipientDomains may take other mail there too", h.Connector),
@@ -97,6 +106,26 @@ func findings(org *exchange.Org, in steps.Inputs, ours []string, msgs []MessageR
 	}
 	sortFindings(out)
 	return out
+}
+
+// ipSmartHostFinding: a send connector with BasicAuthRequireTLS that names
+// its smart host by IP address can never pass Exchange's certificate check
+// (the name to match is the smart host as written, "[192.0.2.10]"), so the
+// route the model draws fails at the TLS step with 454 4.7.5. The plan audit
+// and the export audit both report it, so a green plan verdict never hides
+// what checklist.md warns about.
+func ipSmartHostFinding(c exchange.SendConnector) (Finding, bool) {
+	if !strings.EqualFold(c.SmartHostAuthMechanism, "BasicAuthRequireTLS") {
+		return Finding{}, false
+	}
+	for _, h := range c.SmartHosts {
+		if isIPv4(strings.Trim(strings.TrimSpace(h), "[]")) {
+			return Finding{Severity: "fail", Code: "ip-smart-host-auth-tls", Object: c.Name,
+				Message: fmt.Sprintf("send connector %q names its smart host by IP address (%s) and uses BasicAuthRequireTLS: Exchange checks the certificate against the smart-host name, which an IP address never matches (454 4.7.5 Certificate validation failure)", c.Name, h),
+				Fix:     fmt.Sprintf("Set-SendConnector -Identity '%s' -SmartHosts <the host name in the certificate>", c.Name)}, true
+		}
+	}
+	return Finding{}, false
 }
 
 func allowListed(org *exchange.Org, ip string) bool {
