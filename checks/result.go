@@ -20,7 +20,7 @@ type StageResult struct {
 	NotRun bool `json:"not_run,omitempty"`
 	// Warning marks a stage that passed but whose Hint warns (certificate
 	// expiring soon, banner masked by a firewall, verification skipped).
-	Warning bool  `json:"-"`
+	Warning bool  `json:"warning,omitempty"`
 	Err     error `json:"-"`
 }
 
