@@ -41,7 +41,7 @@ func addAuditExportFlags(cmd *cobra.Command, f *auditFlags) {
 
 func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 	if f.withNeighbours {
-		return usageErrorf("with-neighbours: an export has its real neighbours already; leave --with-neighbours out with --export")
+		return usageErrorf("--with-neighbours: an export has its real neighbours already; leave --with-neighbours out with --export")
 	}
 	ex, err := readExportFlag(f.export)
 	if err != nil {
@@ -78,7 +78,7 @@ func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 	for _, spec := range f.messages {
 		m, err := audit.ParseMessage(spec)
 		if err != nil {
-			return usageErrorf("message: %v", err)
+			return usageErrorf("--message: %v", err)
 		}
 		opt.Messages = append(opt.Messages, m)
 	}

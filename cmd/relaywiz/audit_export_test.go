@@ -136,7 +136,8 @@ func TestAuditExportBadFilesAreExit64(t *testing.T) {
 		{"newer", []string{"--export", write("v2.json", []byte(`{"relaywizExport":2,"platform":"onprem"}`))}, "version 2"},
 		{"nothing known", []string{"--export", write("empty-org.json", []byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"Internet","AddressSpaces":["SMTP:*;1"]}]}`))}, "--scenario"},
 		{"platform mismatch", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "pams-online"}, "is for Exchange Online"},
-		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "with-neighbours"},
+		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "--with-neighbours:"},
+		{"bad message", []string{"--export", exportFixture("onprem/pams-onprem"), "--message", "colour=blue"}, "--message:"},
 		{"answer without scenario", []string{"--export", exportFixture("onprem/pams-onprem"), "--trigger", "subject=Secure"}, "--trigger only count with --scenario"},
 		{"bad scenario answer", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "relay-onprem", "--trigger", "label=x"}, "trigger"},
 	} {
