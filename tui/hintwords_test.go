@@ -10,6 +10,7 @@ func TestWizardHintNamesFields(t *testing.T) {
 		"Connect with a name from the certificate (--smart-host), or set --tls-server-name to it.": "Connect with a name from the certificate (the Smart host field (step 2)), or set the Certificate name field (step 2) to it.",
 		"Run `relaywiz check --ports 587 --ca-file ca.pem` to see it.":                             "Run `relaywiz check --ports 587 --ca-file ca.pem` to see it.",
 		"From the Exchange server run relaywiz check --smart-host x --ports 25":                    "From the Exchange server run relaywiz check --smart-host x --ports 25",
+		"Check --smart-host and --ports/--port; nothing was sent.":                                 "Check the Smart host field (step 2) and the Ports to test field (step 2); nothing was sent.",
 	} {
 		if got := wizardHint(in); got != want {
 			t.Errorf("wizardHint(%q)\n got %q\nwant %q", in, got, want)
