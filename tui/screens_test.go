@@ -111,6 +111,19 @@ func TestWizardScreens80x24(t *testing.T) {
 	m.Session().Inputs, m.Session().HaveInputs = steps.Defaults(steps.RelayOnPrem), true
 	h.send(gotoStepMsg{StepExchange})
 	shot(t, h, "6-exchange-steps")
+	// PAMS has the most files (six, with pams.reg): the tabs and the route
+	// tab still fit, and the footer does not offer to copy the route
+	f = newFixture(t)
+	m, h = screenRoot(t, f, f.options())
+	m.Session().chooseScenario(scenario(t, steps.PAMSOnPrem))
+	provenLogin(m)
+	m.Session().Inputs, m.Session().HaveInputs = steps.Defaults(steps.PAMSOnPrem), true
+	h.send(gotoStepMsg{StepExchange})
+	h.runes("7")
+	shot(t, h, "6-exchange-steps-pams-route")
+	if v := h.view(); !containsWrapped(v, "[route]") || containsWrapped(v, "c copies this one") {
+		t.Errorf("the route tab offers to copy a file (c does nothing there):\n%s", v)
+	}
 
 	// 7 Live test: the form, a refused send, a send running with the quit
 	// question
