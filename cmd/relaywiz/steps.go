@@ -220,13 +220,14 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 func stepsInputs(a *app, cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
 	changed := cmd.Flags().Changed
 	var in steps.Inputs
-	_, prof, path, err := a.commandProfile(f.profile)
+	_, prof, path, err := a.loadCommandProfile(f.profile)
 	if err != nil {
 		return in, err
 	}
 	sameScenario := !changed("scenario") || steps.ScenarioID(f.scenario) == prof.Steps.Scenario
 	switch {
 	case path != "" && prof.Steps.Scenario != "" && sameScenario:
+		a.announceProfile(path) // only when it is really used
 		in = prof.StepsInputs()
 	case path != "" && f.profile != "":
 		// an explicit profile of another scenario is a contradiction
