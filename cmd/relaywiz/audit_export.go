@@ -114,7 +114,11 @@ func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 // input (exit 64).
 func readExportFlag(path string) (*exchange.Export, error) {
 	ex, err := troubleshoot.ReadExport(path)
-	if err != nil {
+	var fe *troubleshoot.ExportFileError
+	switch {
+	case errors.As(err, &fe):
+		return nil, usageErrorf("--export %s: %v", fe.Path, fe.Err) // the flag, as every error names it
+	case err != nil:
 		return nil, usageErrorf("%v", err)
 	}
 	return ex, nil

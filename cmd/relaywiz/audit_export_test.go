@@ -129,7 +129,7 @@ func TestAuditExportBadFilesAreExit64(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"missing", []string{"--export", filepath.Join(dir, "nope.json")}, "no such file"},
+		{"missing", []string{"--export", filepath.Join(dir, "nope.json")}, "relaywiz: --export " + filepath.Join(dir, "nope.json") + ": no such file"},
 		{"truncated", []string{"--export", write("cut.json", full[:len(full)/3])}, "incomplete"},
 		{"foreign", []string{"--export", write("other.json", []byte(`{"value":[{"Name":"x"}]}`))}, "not a relaywiz export"},
 		{"too large", []string{"--export", write("big.json", big)}, "larger than 32 MiB"},
