@@ -89,7 +89,7 @@ func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 		return usageErrorf("%v", err)
 	case err != nil:
 		// No set-up relaywiz knows: the user has to say which one.
-		return usageErrorf("export %s: %v", f.export, err)
+		return usageErrorf("--export %s: %v", f.export, err)
 	}
 	if f.json {
 		if err := writeAudit(a.stdout, rep, true); err != nil {
