@@ -134,7 +134,7 @@ func TestAuditExportBadFilesAreExit64(t *testing.T) {
 		{"foreign", []string{"--export", write("other.json", []byte(`{"value":[{"Name":"x"}]}`))}, "not a relaywiz export"},
 		{"too large", []string{"--export", write("big.json", big)}, "larger than 32 MiB"},
 		{"newer", []string{"--export", write("v2.json", []byte(`{"relaywizExport":2,"platform":"onprem"}`))}, "version 2"},
-		{"nothing known", []string{"--export", write("empty-org.json", []byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"Internet","AddressSpaces":["SMTP:*;1"]}]}`))}, "relaywiz: --export " + filepath.Join(dir, "empty-org.json") + ": the export"},
+		{"nothing known", []string{"--export", write("empty-org.json", []byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"Internet","AddressSpaces":["SMTP:*;1"]}]}`))}, "relaywiz: --export " + filepath.Join(dir, "empty-org.json") + ": the Exchange Server (on-premises) export has none"},
 		{"platform mismatch", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "pams-online"}, "is for Exchange Online"},
 		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "--with-neighbours:"},
 		{"bad message", []string{"--export", exportFixture("onprem/pams-onprem"), "--message", "colour=blue"}, "--message:"},
