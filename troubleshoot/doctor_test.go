@@ -46,8 +46,15 @@ func TestDiagnoseWrongPort(t *testing.T) {
 	// Nothing reachable: the network, not the port.
 	rep.Ports[2] = portResult(587, checks.StageConnect, "timeout", nil)
 	f = firstFail(t, Diagnose(DoctorInput{Host: rep.Host, Port: 2525, Report: rep}))
-	if f.Setting != SettingNetwork {
+	if f.Setting != SettingNetwork || !strings.Contains(f.Title, "(nor on ports 25 and 587)") {
 		t.Errorf("got %+v", f)
+	}
+	// Only the configured port probed (doctor --ports ""): no claim about
+	// alternatives that were never tried.
+	rep.Ports = rep.Ports[:1]
+	f = firstFail(t, Diagnose(DoctorInput{Host: rep.Host, Port: 2525, Report: rep}))
+	if f.Setting != SettingNetwork || strings.Contains(f.Title, "alternative") || strings.Contains(f.Title, "nor on") {
+		t.Errorf("one port probed: %+v", f)
 	}
 }
 
