@@ -163,7 +163,17 @@ func TestPictureIsTerminalSafeAndClosed(t *testing.T) {
 // modelled.
 func TestProvenHopsAreMarked(t *testing.T) {
 	in := steps.Defaults(steps.PAMSOnPrem)
-	rep, err := Run(Options{Inputs: in, Proven: map[string]string{"smtp.zivver.com": "relaywiz check passed on port 587"}})
+	// evidence for another port of the same host proves nothing
+	rep, err := Run(Options{Inputs: in, Proven: map[string]string{"smtp.zivver.com:25": "relaywiz check passed on port 25"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Messages[0].Route {
+		if s.Evidence != "modelled" {
+			t.Fatalf("a check on port 25 proves the hop to port 587: %+v", s)
+		}
+	}
+	rep, err = Run(Options{Inputs: in, Proven: map[string]string{"smtp.zivver.com:587": "relaywiz check passed on port 587"}})
 	if err != nil {
 		t.Fatal(err)
 	}
