@@ -389,7 +389,7 @@ func checkPlaceholderDNS(ctx context.Context, w io.Writer, deps stepsDeps, in st
 	}
 	switch {
 	case len(found) > 0:
-		fmt.Fprintf(w, "relaywiz: WARNING: placeholder-domain %s exists in public DNS (%s).\n"+
+		fmt.Fprintf(w, "relaywiz: WARNING: --placeholder-domain %s exists in public DNS (%s).\n"+
 			"  The manuals say the placeholder must not be a real domain: once it is an accepted domain,\n"+
 			"  your users can no longer reach real addresses there, and mail for it stays inside Exchange.\n"+
 			"  Unless that is intended (the manuals' own example zivver.org belongs to Zivver), pick a\n"+
@@ -398,7 +398,7 @@ func checkPlaceholderDNS(ctx context.Context, w io.Writer, deps stepsDeps, in st
 	case len(failures) > 0:
 		fmt.Fprintf(w, "relaywiz: --check-dns: could not check %s: %s\n", domain, strings.Join(failures, "; "))
 	default:
-		fmt.Fprintf(w, "relaywiz: placeholder-domain %s does not exist in public DNS: good.\n", domain)
+		fmt.Fprintf(w, "relaywiz: --placeholder-domain %s does not exist in public DNS: good.\n", domain)
 	}
 }
 

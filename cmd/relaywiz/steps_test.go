@@ -297,8 +297,8 @@ func TestStepsCheckDNS(t *testing.T) {
 		r    *fakeResolver
 		says string
 	}{
-		{"exists", &fakeResolver{hosts: []string{"192.0.2.1"}, mx: []*net.MX{{Host: "mx.example.com.", Pref: 10}}}, "WARNING: placeholder-domain zivver-relay.invalid exists in public DNS (address 192.0.2.1; mail exchanger mx.example.com)"},
-		{"absent", &fakeResolver{err: notFound}, "does not exist in public DNS: good"},
+		{"exists", &fakeResolver{hosts: []string{"192.0.2.1"}, mx: []*net.MX{{Host: "mx.example.com.", Pref: 10}}}, "WARNING: --placeholder-domain zivver-relay.invalid exists in public DNS (address 192.0.2.1; mail exchanger mx.example.com)"},
+		{"absent", &fakeResolver{err: notFound}, "relaywiz: --placeholder-domain zivver-relay.invalid does not exist in public DNS: good"},
 		{"offline", &fakeResolver{err: errors.New("connection refused")}, "could not check zivver-relay.invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -326,7 +326,7 @@ func TestStepsCheckDNS(t *testing.T) {
 	if code != exitOK || len(r.asked) == 0 || r.asked[0] != "zivver.org" {
 		t.Errorf("default placeholder not checked: exit %d, asked %v", code, r.asked)
 	}
-	if !strings.Contains(errb, "WARNING: placeholder-domain zivver.org exists in public DNS (address 192.0.2.7)") {
+	if !strings.Contains(errb, "WARNING: --placeholder-domain zivver.org exists in public DNS (address 192.0.2.7)") {
 		t.Errorf("no warning for the default placeholder: %q", errb)
 	}
 	// Scenarios without a placeholder domain say so.
