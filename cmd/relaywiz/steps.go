@@ -63,7 +63,7 @@ func newStepsCmd(a *app) *cobra.Command {
 func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 	f := &stepsFlags{}
 	cmd := &cobra.Command{
-		Use:   "steps --scenario ID [flags] (--out DIR | --format FORMAT)",
+		Use:   "steps [--scenario ID | --profile FILE] [flags] [--out DIR | --format FORMAT]",
 		Short: "Write the Exchange changes: checklist, apply/undo/verify scripts, .reg key",
 		Long:  stepsLong(),
 		Example: `  # Zivver PAMS on Exchange Server, all defaults from the manual:

@@ -48,6 +48,11 @@ func TestStepsHelpListsScenariosOneLineEach(t *testing.T) {
 			t.Errorf("--help has no line with %s and its title", s.ID)
 		}
 	}
+	// The usage line says what holds: the saved profile can give the
+	// scenario, and without --out or --format steps prints the checklist.
+	if !strings.Contains(out, "relaywiz steps [--scenario ID | --profile FILE] [flags] [--out DIR | --format FORMAT]") {
+		t.Errorf("usage line claims --scenario and --out/--format are required:\n%s", out)
+	}
 	for _, want := range []string{"Examples:", "relaywiz steps --scenario pams-onprem --out", "--force", "UTF-16LE", "BOM", "--check-dns"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help does not mention %q", want)
