@@ -34,7 +34,7 @@ a missing, too large, truncated or foreign FILE is exit 64.`
 // addAuditExportFlags registers --export on the audit command.
 func addAuditExportFlags(cmd *cobra.Command, f *auditFlags) {
 	cmd.Flags().StringVar(&f.export, "export", "", "audit the live organisation in this export.ps1 JSON file instead of the plan (--scenario optional)")
-	cmd.Use = "audit (--scenario ID [the steps flags] | --export FILE [--scenario ID ...]) [--message SPEC]... [--with-neighbours] [--json]"
+	cmd.Use = "audit [--scenario ID | --profile FILE] [the steps flags] [--export FILE] [--message SPEC]... [--with-neighbours] [--json]"
 	cmd.Long += auditExportHelp
 	cmd.Example += "\n  relaywiz audit --export relaywiz-export.json\n  relaywiz audit --export relaywiz-export.json --scenario relay-online --trigger subject=Secure --json"
 }
