@@ -210,7 +210,13 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 		if _, err := io.WriteString(a.stdout, art.Text); err != nil {
 			return err
 		}
-		fmt.Fprintln(a.stderr, "relaywiz: this is checklist.md; --out DIR writes it with apply.ps1, undo.ps1 and verify.ps1 (see relaywiz steps --help)")
+		var others []string // every file --out writes, from the artifacts themselves
+		for _, x := range arts {
+			if x.Format != steps.FormatChecklist {
+				others = append(others, x.Name)
+			}
+		}
+		fmt.Fprintf(a.stderr, "relaywiz: this is checklist.md; --out DIR writes it with %s (see relaywiz steps --help)\n", joinAnd(others))
 		return nil
 	}
 }
@@ -419,4 +425,12 @@ func stepsHasString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// joinAnd lists names as people write them: "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

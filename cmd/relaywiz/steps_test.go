@@ -364,3 +364,17 @@ func TestStepsHelpEndsWithExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// Without --out or --format, steps prints the checklist and names every
+// other file --out writes (export.ps1 and pams.reg included).
+func TestStepsChecklistNoteNamesEveryFile(t *testing.T) {
+	code, _, errb := runStepsCLI(t, "--scenario", "pams-onprem")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	for _, name := range []string{"apply.ps1", "undo.ps1", "verify.ps1", "export.ps1", "pams.reg"} {
+		if !strings.Contains(errb, name) {
+			t.Errorf("the note does not name %s: %q", name, errb)
+		}
+	}
+}
