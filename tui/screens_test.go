@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -152,6 +153,17 @@ func TestWizardScreens80x24(t *testing.T) {
 	m.Session().Inputs, m.Session().HaveInputs = steps.Defaults(steps.RelayOnPrem), true
 	h.send(gotoStepMsg{StepSummary})
 	shot(t, h, "8-summary")
+
+	// Troubleshoot: its last field (the Exchange export) focused, with its
+	// input line on screen
+	f = newFixture(t)
+	_, h = screenRoot(t, f, f.options())
+	h.send(openTroubleshootMsg{})
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter)
+	if v := h.view(); !strings.Contains(v[strings.Index(v, "Exchange export to audit"):], "┃ >") {
+		t.Errorf("the focused export field has no input line on screen:\n%s", v)
+	}
+	shot(t, h, "troubleshoot-export-field")
 
 	// The root's error screen and the offer to continue a saved run
 	f = newFixture(t)
