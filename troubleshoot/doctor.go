@@ -207,7 +207,7 @@ func diagnoseReport(in DoctorInput, add func(Finding)) {
 			add(Finding{Severity: SevFail, Setting: SettingPort, order: 20,
 				Title:  fmt.Sprintf("port %d is wrong: %s", cfg.Port, detail),
 				Detail: fmt.Sprintf("The same host answers on port %s: %s.", joinInts(working, " and "), portsNote(rep, working)),
-				Fix:    fmt.Sprintf("Set the port to %d (relaywiz profile / --port, and Set-SendConnector -Port %d).", best, best)})
+				Fix:    fmt.Sprintf("Set the port to %d: --port %d for relaywiz's commands, and on the connector Set-SendConnector -Port %d.", best, best, best)})
 		} else {
 			// Name the alternatives that were really probed (none with
 			// doctor --ports "").
