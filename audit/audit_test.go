@@ -274,3 +274,14 @@ func TestExtraWildcardOnTheProviderConnector(t *testing.T) {
 		t.Fatalf("findings %+v", rep.Findings)
 	}
 }
+
+// A finding without an object (a scenario given with --scenario whose
+// provider connector the export lacks) is printed without an empty "[]".
+func TestWriteTextFindingWithoutObject(t *testing.T) {
+	var b strings.Builder
+	WriteText(&b, Report{Platform: "onprem", Scenario: "pams-onprem",
+		Findings: []Finding{{Severity: "info", Code: "scenario-detected", Message: "as given with --scenario"}}})
+	if out := b.String(); strings.Contains(out, "[]") || !strings.Contains(out, "INFO scenario-detected: as given with --scenario") {
+		t.Errorf("finding line:\n%s", out)
+	}
+}

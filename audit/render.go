@@ -171,7 +171,11 @@ func WriteText(w io.Writer, r Report) {
 	} else {
 		fmt.Fprintln(w, "Findings (most likely cause first):")
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "  %-4s %s [%s]: %s\n", strings.ToUpper(f.Severity), e(f.Code), e(f.Object), e(f.Message))
+			obj := ""
+			if f.Object != "" {
+				obj = " [" + e(f.Object) + "]"
+			}
+			fmt.Fprintf(w, "  %-4s %s%s: %s\n", strings.ToUpper(f.Severity), e(f.Code), obj, e(f.Message))
 			if f.Fix != "" {
 				fmt.Fprintf(w, "       fix: %s\n", e(f.Fix))
 			}
