@@ -285,3 +285,15 @@ func TestWriteTextFindingWithoutObject(t *testing.T) {
 		t.Errorf("finding line:\n%s", out)
 	}
 }
+
+// A subject from --message or an export is escaped once for the terminal
+// (termtext.Escape), not escaped again by %q ("\\x1b").
+func TestWriteTextEscapesSubjectOnce(t *testing.T) {
+	var b strings.Builder
+	WriteText(&b, Report{Platform: "onprem", Scenario: "pams-onprem", Messages: []MessageReport{{
+		Label: "given with --message", Message: MessageJSON{From: "a@corp.example", To: []string{"b@example.net"}, Subject: "a\x1b[2Jb"}}}})
+	out := b.String()
+	if !strings.Contains(out, `subject "a\x1b[2Jb"`) || strings.Contains(out, "\x1b") {
+		t.Errorf("subject line:\n%s", out)
+	}
+}

@@ -128,7 +128,7 @@ func WriteText(w io.Writer, r Report) {
 	fmt.Fprintf(w, "Routing audit: scenario %s, Exchange %s (a model of Exchange's documented behaviour, not a live test)\n", e(r.Scenario), platformName(r.Platform))
 	for i, m := range r.Messages {
 		fmt.Fprintf(w, "\nMessage %d: %s\n", i+1, e(m.Label))
-		fmt.Fprintf(w, "  from %s to %s, subject %q, via %s\n", e(m.Message.From), e(strings.Join(m.Message.To, ", ")), e(m.Message.Subject), e(m.entry))
+		fmt.Fprintf(w, "  from %s to %s, subject \"%s\", via %s\n", e(m.Message.From), e(strings.Join(m.Message.To, ", ")), e(m.Message.Subject), e(m.entry)) // escaped once, not again by %q
 		for _, h := range m.Message.Headers {
 			fmt.Fprintf(w, "  header %s: %s\n", e(h.Name), e(h.Value))
 		}
