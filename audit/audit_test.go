@@ -163,7 +163,17 @@ func TestPictureIsTerminalSafeAndClosed(t *testing.T) {
 // modelled.
 func TestProvenHopsAreMarked(t *testing.T) {
 	in := steps.Defaults(steps.PAMSOnPrem)
-	rep, err := Run(Options{Inputs: in, Proven: map[string]string{"smtp.zivver.com": "relaywiz check passed on port 587"}})
+	// evidence for another port of the same host proves nothing
+	rep, err := Run(Options{Inputs: in, Proven: map[string]string{"smtp.zivver.com:25": "relaywiz check passed on port 25"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Messages[0].Route {
+		if s.Evidence != "modelled" {
+			t.Fatalf("a check on port 25 proves the hop to port 587: %+v", s)
+		}
+	}
+	rep, err = Run(Options{Inputs: in, Proven: map[string]string{"smtp.zivver.com:587": "relaywiz check passed on port 587"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,5 +303,28 @@ func TestPlanAuditFailsAnIPSmartHostWithBasicAuthRequireTLS(t *testing.T) {
 		if rep := Audit(org, in, CasesFor(in, org), nil); rep.Exit() != 0 {
 			t.Fatalf("%s with a host name must hold:\n%s", sc, textOf(rep))
 		}
+	}
+}
+
+// A finding without an object (a scenario given with --scenario whose
+// provider connector the export lacks) is printed without an empty "[]".
+func TestWriteTextFindingWithoutObject(t *testing.T) {
+	var b strings.Builder
+	WriteText(&b, Report{Platform: "onprem", Scenario: "pams-onprem",
+		Findings: []Finding{{Severity: "info", Code: "scenario-detected", Message: "as given with --scenario"}}})
+	if out := b.String(); strings.Contains(out, "[]") || !strings.Contains(out, "INFO scenario-detected: as given with --scenario") {
+		t.Errorf("finding line:\n%s", out)
+	}
+}
+
+// A subject from --message or an export is escaped once for the terminal
+// (termtext.Escape), not escaped again by %q ("\\x1b").
+func TestWriteTextEscapesSubjectOnce(t *testing.T) {
+	var b strings.Builder
+	WriteText(&b, Report{Platform: "onprem", Scenario: "pams-onprem", Messages: []MessageReport{{
+		Label: "given with --message", Message: MessageJSON{From: "a@corp.example", To: []string{"b@example.net"}, Subject: "a\x1b[2Jb"}}}})
+	out := b.String()
+	if !strings.Contains(out, `subject "a\x1b[2Jb"`) || strings.Contains(out, "\x1b") {
+		t.Errorf("subject line:\n%s", out)
 	}
 }

@@ -45,7 +45,7 @@ func Detect(org *exchange.Org) (Detection, error) {
 		}
 		tried = append(tried, string(id))
 	}
-	return Detection{}, fmt.Errorf("the export (%s) has none of the set-ups relaywiz knows (%s): no connector to smtp.zivver.com, no rule that routes an X-CS-Sensitivity header, no CodeTwo connector, no smart-host send connector for all domains. Give the scenario with --scenario and its answers (e.g. --smart-host, --gateway-ip)", platformName(string(org.Platform)), strings.Join(tried, ", "))
+	return Detection{}, fmt.Errorf("the Exchange %s export has none of the set-ups relaywiz knows (%s): no connector to smtp.zivver.com, no rule that routes an X-CS-Sensitivity header, no CodeTwo connector, no smart-host send connector for all domains. Give the scenario with --scenario and its answers (e.g. --smart-host, --gateway-ip)", platformName(string(org.Platform)), strings.Join(tried, ", "))
 }
 
 // DetectFor reads the objects of a scenario the admin named. It always

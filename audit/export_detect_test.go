@@ -2,6 +2,7 @@ package audit
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"relaywiz/exchange"
@@ -60,5 +61,12 @@ func TestDetectRefusesToGuess(t *testing.T) {
 		{Name: "Mimecast", Enabled: true, SmartHosts: []string{"eu-smtp-o365-outbound-1.mimecast.com"}, RecipientDomains: []string{"*"}}}}
 	if d, err := Detect(org); err == nil {
 		t.Fatalf("detected %s in an org without a relaywiz set-up", d.Scenario)
+	}
+	// The error names the platform as admins know it.
+	for p, want := range map[exchange.Platform]string{exchange.Online: "the Exchange Online export has none", exchange.OnPremises: "the Exchange Server (on-premises) export has none"} {
+		org.Platform = p
+		if _, err := Detect(org); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v does not say %q", p, err, want)
+		}
 	}
 }

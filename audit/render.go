@@ -128,7 +128,7 @@ func WriteText(w io.Writer, r Report) {
 	fmt.Fprintf(w, "Routing audit: scenario %s, Exchange %s (a model of Exchange's documented behaviour, not a live test)\n", e(r.Scenario), platformName(r.Platform))
 	for i, m := range r.Messages {
 		fmt.Fprintf(w, "\nMessage %d: %s\n", i+1, e(m.Label))
-		fmt.Fprintf(w, "  from %s to %s, subject %q, via %s\n", e(m.Message.From), e(strings.Join(m.Message.To, ", ")), e(m.Message.Subject), e(m.entry))
+		fmt.Fprintf(w, "  from %s to %s, subject \"%s\", via %s\n", e(m.Message.From), e(strings.Join(m.Message.To, ", ")), e(m.Message.Subject), e(m.entry)) // escaped once, not again by %q
 		for _, h := range m.Message.Headers {
 			fmt.Fprintf(w, "  header %s: %s\n", e(h.Name), e(h.Value))
 		}
@@ -171,7 +171,11 @@ func WriteText(w io.Writer, r Report) {
 	} else {
 		fmt.Fprintln(w, "Findings (most likely cause first):")
 		for _, f := range r.Findings {
-			fmt.Fprintf(w, "  %-4s %s [%s]: %s\n", strings.ToUpper(f.Severity), e(f.Code), e(f.Object), e(f.Message))
+			obj := ""
+			if f.Object != "" {
+				obj = " [" + e(f.Object) + "]"
+			}
+			fmt.Fprintf(w, "  %-4s %s%s: %s\n", strings.ToUpper(f.Severity), e(f.Code), obj, e(f.Message))
 			if f.Fix != "" {
 				fmt.Fprintf(w, "       fix: %s\n", e(f.Fix))
 			}

@@ -79,7 +79,9 @@ type Options struct {
 	Neighbours []Neighbour
 	Messages   []exchange.Message // extra messages (--message); their intent comes from IntentOf
 	// Proven are next hops relaywiz has evidence for in this session
-	// (host name, lower case → what proved it, e.g. "check passed").
+	// ("host:port", host in lower case → what proved it, e.g. "check
+	// passed"). The port is part of the key: a check on 587 says nothing
+	// about the connector's port 25.
 	Proven map[string]string
 }
 
@@ -158,6 +160,11 @@ func messageJSON(m exchange.Message) MessageJSON {
 
 // routeOf lists what acted on the message, pass by pass: the rules that
 // fired, the connector, the next hop.
+// ProvenKey is the key of Options.Proven for a smart host and port.
+func ProvenKey(host string, port int) string {
+	return fmt.Sprintf("%s:%d", strings.ToLower(strings.Trim(host, "[]")), port)
+}
+
 func routeOf(res exchange.Result, proven map[string]string) []RouteStep {
 	var out []RouteStep
 	for i, pass := range res.Passes {
@@ -181,7 +188,7 @@ func routeOf(res exchange.Result, proven map[string]string) []RouteStep {
 			}
 			ev := "modelled"
 			for _, host := range h.Hosts {
-				if why, ok := proven[strings.ToLower(strings.Trim(host, "[]"))]; ok {
+				if why, ok := proven[ProvenKey(host, h.Port)]; ok {
 					ev, detail = "proven", detail+"; proven: "+why
 				}
 			}

@@ -168,7 +168,7 @@ func hintEHLONoReply() string {
 
 func hintReplyTooLong() string {
 	return "The server's reply is far beyond anything SMTP allows: this is not a working SMTP server (wrong port, a proxy, or a hostile peer). " +
-		"Check --host and --port; nothing was sent."
+		"Check --smart-host and --ports/--port; nothing was sent."
 }
 
 func hintAuthConnectionLost() string {

@@ -207,10 +207,26 @@ func diagnoseReport(in DoctorInput, add func(Finding)) {
 			add(Finding{Severity: SevFail, Setting: SettingPort, order: 20,
 				Title:  fmt.Sprintf("port %d is wrong: %s", cfg.Port, detail),
 				Detail: fmt.Sprintf("The same host answers on port %s: %s.", joinInts(working, " and "), portsNote(rep, working)),
-				Fix:    fmt.Sprintf("Set the port to %d (relaywiz profile / --port, and Set-SendConnector -Port %d).", best, best)})
+				Fix:    fmt.Sprintf("Set the port to %d: --port %d for relaywiz's commands, and on the connector Set-SendConnector -Port %d.", best, best, best)})
 		} else {
+			// Name the alternatives that were really probed (none with
+			// doctor --ports "").
+			var others []int
+			for _, p := range rep.Ports {
+				if p.Port != cfg.Port {
+					others = append(others, p.Port)
+				}
+			}
+			nor := ""
+			switch len(others) {
+			case 0:
+			case 1:
+				nor = fmt.Sprintf(" (nor on port %d)", others[0])
+			default:
+				nor = fmt.Sprintf(" (nor on ports %s)", joinInts(others, " and "))
+			}
 			add(Finding{Severity: SevFail, Setting: SettingNetwork, order: 20,
-				Title:  fmt.Sprintf("%s is not reachable on port %d (nor on the alternatives tried): %s", rep.Host, cfg.Port, detail),
+				Title:  fmt.Sprintf("%s is not reachable on port %d%s: %s", rep.Host, cfg.Port, nor, detail),
 				Detail: "A timeout means a firewall drops the traffic; a refusal means nothing listens there.",
 				Fix:    orDefault(hint, "Open outbound TCP to the smart host in the firewall, or check the host name.")})
 		}

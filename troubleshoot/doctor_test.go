@@ -43,11 +43,22 @@ func TestDiagnoseWrongPort(t *testing.T) {
 	if f.Setting != SettingPort || !strings.Contains(f.Fix, "587") || strings.Contains(f.Fix, "25 ") {
 		t.Errorf("got %+v", f)
 	}
+	// The fix names only what exists (there is no "relaywiz profile" command).
+	if !strings.Contains(f.Fix, "Set-SendConnector -Port 587") || strings.Contains(f.Fix, "relaywiz profile") {
+		t.Errorf("fix %q", f.Fix)
+	}
 	// Nothing reachable: the network, not the port.
 	rep.Ports[2] = portResult(587, checks.StageConnect, "timeout", nil)
 	f = firstFail(t, Diagnose(DoctorInput{Host: rep.Host, Port: 2525, Report: rep}))
-	if f.Setting != SettingNetwork {
+	if f.Setting != SettingNetwork || !strings.Contains(f.Title, "(nor on ports 25 and 587)") {
 		t.Errorf("got %+v", f)
+	}
+	// Only the configured port probed (doctor --ports ""): no claim about
+	// alternatives that were never tried.
+	rep.Ports = rep.Ports[:1]
+	f = firstFail(t, Diagnose(DoctorInput{Host: rep.Host, Port: 2525, Report: rep}))
+	if f.Setting != SettingNetwork || strings.Contains(f.Title, "alternative") || strings.Contains(f.Title, "nor on") {
+		t.Errorf("one port probed: %+v", f)
 	}
 }
 

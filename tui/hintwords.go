@@ -19,6 +19,11 @@ var wizardFlagNames = []struct {
 	{regexp.MustCompile(`--ca-file`), "the Extra CA certificate field (step 2)"},
 	{regexp.MustCompile(`--ports(/--port)?`), "the Ports to test field (step 2)"},
 	{regexp.MustCompile(`--user`), "the user name (step 4)"},
+	// The wizard has no field for these: name the command that has them,
+	// as a command for copying.
+	{regexp.MustCompile(`--timeout\b`), "`relaywiz check --timeout`"},
+	{regexp.MustCompile(`--ehlo\b`), "`relaywiz check --ehlo`"},
+	{regexp.MustCompile(`--verbose\b`), "`relaywiz check --verbose`"},
 }
 
 // wizardHint rewrites a hint for the wizard's screens.

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 
 	"relaywiz/audit"
 )
@@ -21,7 +20,7 @@ func routeOverview(ses *Session) string {
 		if t := ses.Test; t != nil && t.Err == nil {
 			why += ", and it accepted the test message"
 		}
-		proven[strings.ToLower(ses.Host)] = why
+		proven[audit.ProvenKey(ses.Host, ses.Port)] = why // that port only
 	}
 	rep, err := audit.Run(audit.Options{Inputs: ses.Inputs, Proven: proven})
 	if err != nil {

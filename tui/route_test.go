@@ -32,3 +32,27 @@ func TestRouteOverviewMarksWhatTheSessionProved(t *testing.T) {
 		}
 	}
 }
+
+// A check on one port proves nothing about another: Exchange Online's
+// connector always delivers to port 25, so a check that passed on 587 (port
+// 25 is often blocked from the admin's own network) leaves that hop
+// modelled; so does an on-premises connector set to another port.
+func TestRouteOverviewProvesOnlyTheCheckedPort(t *testing.T) {
+	for _, c := range []struct {
+		id   steps.ScenarioID
+		port int
+	}{
+		{steps.PAMSOnline, 587},
+		{steps.RelayOnline, 587},
+		{steps.PAMSOnPrem, 25}, // the connector uses the default 587
+	} {
+		ses := &Session{Inputs: steps.Defaults(c.id), Host: "smtp.zivver.com", Port: c.port, Report: &checks.Report{}}
+		if out := routeOverview(ses); strings.Contains(out, "  proven") {
+			t.Errorf("%s: check on port %d marks another port's hop proven:\n%s", c.id, c.port, out)
+		}
+	}
+	ses := &Session{Inputs: steps.Defaults(steps.PAMSOnline), Host: "smtp.zivver.com", Port: 25, Report: &checks.Report{}}
+	if out := routeOverview(ses); !strings.Contains(out, "  proven") {
+		t.Errorf("pams-online: the check passed on port 25, but the hop is not proven:\n%s", out)
+	}
+}

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -111,6 +112,19 @@ func TestWizardScreens80x24(t *testing.T) {
 	m.Session().Inputs, m.Session().HaveInputs = steps.Defaults(steps.RelayOnPrem), true
 	h.send(gotoStepMsg{StepExchange})
 	shot(t, h, "6-exchange-steps")
+	// PAMS has the most files (six, with pams.reg): the tabs and the route
+	// tab still fit, and the footer does not offer to copy the route
+	f = newFixture(t)
+	m, h = screenRoot(t, f, f.options())
+	m.Session().chooseScenario(scenario(t, steps.PAMSOnPrem))
+	provenLogin(m)
+	m.Session().Inputs, m.Session().HaveInputs = steps.Defaults(steps.PAMSOnPrem), true
+	h.send(gotoStepMsg{StepExchange})
+	h.runes("7")
+	shot(t, h, "6-exchange-steps-pams-route")
+	if v := h.view(); !containsWrapped(v, "[route]") || containsWrapped(v, "c copies this one") {
+		t.Errorf("the route tab offers to copy a file (c does nothing there):\n%s", v)
+	}
 
 	// 7 Live test: the form, a refused send, a send running with the quit
 	// question
@@ -139,6 +153,17 @@ func TestWizardScreens80x24(t *testing.T) {
 	m.Session().Inputs, m.Session().HaveInputs = steps.Defaults(steps.RelayOnPrem), true
 	h.send(gotoStepMsg{StepSummary})
 	shot(t, h, "8-summary")
+
+	// Troubleshoot: its last field (the Exchange export) focused, with its
+	// input line on screen
+	f = newFixture(t)
+	_, h = screenRoot(t, f, f.options())
+	h.send(openTroubleshootMsg{})
+	h.key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter).key(tea.KeyEnter)
+	if v := h.view(); !strings.Contains(v[strings.Index(v, "Exchange export to audit"):], "┃ >") {
+		t.Errorf("the focused export field has no input line on screen:\n%s", v)
+	}
+	shot(t, h, "troubleshoot-export-field")
 
 	// The root's error screen and the offer to continue a saved run
 	f = newFixture(t)

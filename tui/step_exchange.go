@@ -381,6 +381,9 @@ func (s *exchangeStep) View() string {
 		line := s.note
 		w := max(s.w-1, 20)
 		switch {
+		case line == "" && s.tab == len(s.c.Session.Artifacts):
+			// c copies a file; the route is not one
+			line = st.Subtle.Render("w writes all files; this tab is where the mail goes with them. " + pos)
 		case line == "":
 			line = st.Subtle.Render("w writes all files, c copies this one. " + pos)
 		case s.noteOK:

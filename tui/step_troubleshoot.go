@@ -160,7 +160,13 @@ func (s *troubleshootStep) Leave() {
 
 func (s *troubleshootStep) SetSize(w, h int) {
 	s.w, s.h = w, h
-	sizeForm(s.form, w, h-2)
+	formH := h - 2
+	if s.phase == troubleForm {
+		// the intro above the form and its blank line take their height
+		// (at 80 columns two lines, which cut off the last field's input)
+		formH = h - lipgloss.Height(s.intro()) - 1
+	}
+	sizeForm(s.form, w, formH)
 	s.vp.Width, s.vp.Height = w, max(h, 1)
 	s.refresh()
 }
@@ -596,8 +602,7 @@ func (s *troubleshootStep) View() string {
 	st := s.c.Styles
 	switch s.phase {
 	case troubleForm:
-		return st.Subtle.Render(wrap("Re-runs the checks and the DNS checks, reads a received message's headers and audits an Exchange export to name the broken link.", max(s.w-2, 20))) +
-			"\n\n" + s.form.View()
+		return st.Subtle.Render(s.intro()) + "\n\n" + s.form.View()
 	case troubleSendForm, troublePasswordForm:
 		return s.form.View()
 	}
@@ -610,4 +615,9 @@ func (s *troubleshootStep) shownForm() *huh.Form {
 		return nil
 	}
 	return s.form
+}
+
+// intro is the text above the troubleshooting form, wrapped to the width.
+func (s *troubleshootStep) intro() string {
+	return wrap("Re-runs the checks and the DNS checks, reads a received message's headers and audits an Exchange export to name the broken link.", max(s.w-2, 20))
 }

@@ -34,7 +34,7 @@ a missing, too large, truncated or foreign FILE is exit 64.`
 // addAuditExportFlags registers --export on the audit command.
 func addAuditExportFlags(cmd *cobra.Command, f *auditFlags) {
 	cmd.Flags().StringVar(&f.export, "export", "", "audit the live organisation in this export.ps1 JSON file instead of the plan (--scenario optional)")
-	cmd.Use = "audit (--scenario ID [the steps flags] | --export FILE [--scenario ID ...]) [--message SPEC]... [--with-neighbours] [--json]"
+	cmd.Use = "audit [--scenario ID | --profile FILE] [the steps flags] [--export FILE] [--message SPEC]... [--with-neighbours] [--json]"
 	cmd.Long += auditExportHelp
 	cmd.Example += "\n  relaywiz audit --export relaywiz-export.json\n  relaywiz audit --export relaywiz-export.json --scenario relay-online --trigger subject=Secure --json"
 }
@@ -118,7 +118,11 @@ func runAuditExport(a *app, cmd *cobra.Command, f *auditFlags) error {
 // input (exit 64).
 func readExportFlag(path string) (*exchange.Export, error) {
 	ex, err := troubleshoot.ReadExport(path)
-	if err != nil {
+	var fe *troubleshoot.ExportFileError
+	switch {
+	case errors.As(err, &fe):
+		return nil, usageErrorf("--export %s: %v", fe.Path, fe.Err) // the flag, as every error names it
+	case err != nil:
 		return nil, usageErrorf("%v", err)
 	}
 	return ex, nil

@@ -129,15 +129,15 @@ func TestAuditExportBadFilesAreExit64(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"missing", []string{"--export", filepath.Join(dir, "nope.json")}, "no such file"},
+		{"missing", []string{"--export", filepath.Join(dir, "nope.json")}, "relaywiz: --export " + filepath.Join(dir, "nope.json") + ": no such file"},
 		{"truncated", []string{"--export", write("cut.json", full[:len(full)/3])}, "incomplete"},
 		{"foreign", []string{"--export", write("other.json", []byte(`{"value":[{"Name":"x"}]}`))}, "not a relaywiz export"},
 		{"too large", []string{"--export", write("big.json", big)}, "larger than 32 MiB"},
 		{"newer", []string{"--export", write("v2.json", []byte(`{"relaywizExport":2,"platform":"onprem"}`))}, "version 2"},
-		{"nothing known", []string{"--export", write("empty-org.json", []byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"Internet","AddressSpaces":["SMTP:*;1"]}]}`))}, "--scenario"},
-		{"platform mismatch", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "pams-online"}, "relaywiz: --scenario: pams-online is for Exchange Online"},
-		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "relaywiz: --with-neighbours: "},
-		{"bad message", []string{"--export", exportFixture("onprem/pams-onprem"), "--message", "to="}, "relaywiz: --message: "},
+		{"nothing known", []string{"--export", write("empty-org.json", []byte(`{"relaywizExport":1,"platform":"onprem","sendConnectors":[{"Name":"Internet","AddressSpaces":["SMTP:*;1"]}]}`))}, "relaywiz: --export " + filepath.Join(dir, "empty-org.json") + ": the Exchange Server (on-premises) export has none"},
+		{"platform mismatch", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "pams-online"}, "is for Exchange Online"},
+		{"neighbours", []string{"--export", exportFixture("onprem/pams-onprem"), "--with-neighbours"}, "--with-neighbours:"},
+		{"bad message", []string{"--export", exportFixture("onprem/pams-onprem"), "--message", "colour=blue"}, "--message:"},
 		{"answer without scenario", []string{"--export", exportFixture("onprem/pams-onprem"), "--trigger", "subject=Secure"}, "--trigger only count with --scenario"},
 		{"bad scenario answer", []string{"--export", exportFixture("onprem/pams-onprem"), "--scenario", "relay-onprem", "--trigger", "label=x"}, "trigger"},
 	} {

@@ -176,3 +176,12 @@ func TestAuditReadsTheProfile(t *testing.T) {
 		t.Fatalf("missing profile: exit %d, want 64", code)
 	}
 }
+
+// The usage line says what holds: the saved profile (or --profile) can
+// give the scenario, as for steps.
+func TestAuditHelpUsageLine(t *testing.T) {
+	code, out, _ := runAuditCLI(t, "--help")
+	if code != exitOK || !strings.Contains(out, "relaywiz audit [--scenario ID | --profile FILE] [the steps flags] [--export FILE]") {
+		t.Errorf("exit %d, usage line:\n%.600s", code, out[strings.Index(out, "Usage:"):])
+	}
+}

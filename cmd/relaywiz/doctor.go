@@ -473,8 +473,10 @@ func renderDoctor(w io.Writer, st troubleStyles, o doctorOptions, fs []troublesh
 	switch fails {
 	case 0:
 		fmt.Fprintf(w, "%s no failure found.\n\n", st.ok.Render("OK:"))
+	case 1:
+		fmt.Fprintf(w, "%s 1 problem; it is the most likely cause.\n\n", st.fail.Render("FOUND:"))
 	default:
-		fmt.Fprintf(w, "%s %d problem(s); the first is the most likely cause.\n\n", st.fail.Render("FOUND:"), fails)
+		fmt.Fprintf(w, "%s %d problems; the first is the most likely cause.\n\n", st.fail.Render("FOUND:"), fails)
 	}
 	for i, f := range fs {
 		title := f.Title

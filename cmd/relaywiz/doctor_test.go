@@ -287,3 +287,22 @@ func TestDoctorOnlineProfileProbesAsExchangeOnline(t *testing.T) {
 		t.Errorf("check %s", doc.Check)
 	}
 }
+
+// One output family: the count of problems is in plain English ("1
+// problem", "2 problems"), not "problem(s)".
+func TestDoctorCountsProblemsInWords(t *testing.T) {
+	a, out, _ := troubleTestApp(nil, nil)
+	st := newTroubleStyles(a)
+	fail := troubleshoot.Finding{Severity: troubleshoot.SevFail, Title: "x"}
+	for n, want := range map[int]string{1: "FOUND: 1 problem;", 2: "FOUND: 2 problems;"} {
+		out.Reset()
+		fs := make([]troubleshoot.Finding, n)
+		for i := range fs {
+			fs[i] = fail
+		}
+		renderDoctor(out, st, doctorOptions{host: "smtp.example.com", port: 587}, fs)
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("%d failures: report lacks %q:\n%s", n, want, out)
+		}
+	}
+}

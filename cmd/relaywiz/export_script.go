@@ -40,7 +40,7 @@ Exit status: 0 written or printed; 1 the file could not be written.`,
 				return err
 			}
 			if err := files.WriteAtomic(out, art.Content, 0o644); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
+				return fmt.Errorf("--out: %w", err) // WriteAtomic names the path
 			}
 			abs, _ := filepath.Abs(out)
 			fmt.Fprintf(a.stderr, "relaywiz: wrote %s (%s)\n", abs, art.Encoding)

@@ -51,3 +51,16 @@ func TestExportScriptCommandWritesWindowsFile(t *testing.T) {
 		t.Errorf("stderr does not say where it wrote: %s", errb)
 	}
 }
+
+// A file that cannot be written: exit 1, the flag named, the path once
+// (files.WriteAtomic already says "write PATH").
+func TestExportScriptCommandUnwritableFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-dir", "export.ps1")
+	a, _, errb := stepsTestApp()
+	if code := run(context.Background(), a, []string{"export-script", "--out", path}); code != exitFailure {
+		t.Fatalf("exit %d, want 1: %s", code, errb)
+	}
+	if msg := errb.String(); !strings.HasPrefix(msg, "relaywiz: --out: ") || strings.Count(msg, path) != 1 {
+		t.Errorf("stderr %q: want the flag and the path once", msg)
+	}
+}

@@ -26,6 +26,22 @@ func addProfileFlag(f *pflag.FlagSet, p *string) {
 // so is a saved profile that cannot be read: silently ignoring it would
 // run against other values than the admin saved.
 func (a *app) commandProfile(explicit string) (files.Settings, files.Profile, string, error) {
+	ps, prof, path, err := a.loadCommandProfile(explicit)
+	if path != "" {
+		a.announceProfile(path)
+	}
+	return ps, prof, path, err
+}
+
+// announceProfile says on stderr which profile the command starts from.
+func (a *app) announceProfile(path string) {
+	fmt.Fprintf(a.stderr, "relaywiz: using profile %s\n", path)
+}
+
+// loadCommandProfile is commandProfile without the announcement, for a
+// command that may still decide not to use the profile (steps and audit
+// with another --scenario than the saved one).
+func (a *app) loadCommandProfile(explicit string) (files.Settings, files.Profile, string, error) {
 	path := explicit
 	if path == "" {
 		if a.defaultProfile == nil {
@@ -47,7 +63,6 @@ func (a *app) commandProfile(explicit string) (files.Settings, files.Profile, st
 	default:
 		return files.Settings{}, files.Profile{}, "", usageErrorf("the saved profile %s cannot be read: %v; fix or delete it, or pass --profile FILE", path, err)
 	}
-	fmt.Fprintf(a.stderr, "relaywiz: using profile %s\n", path)
 	return prof.Settings(), prof, path, nil
 }
 

@@ -63,7 +63,7 @@ func newStepsCmd(a *app) *cobra.Command {
 func newStepsCmdWith(a *app, deps stepsDeps) *cobra.Command {
 	f := &stepsFlags{}
 	cmd := &cobra.Command{
-		Use:   "steps --scenario ID [flags] (--out DIR | --format FORMAT)",
+		Use:   "steps [--scenario ID | --profile FILE] [flags] [--out DIR | --format FORMAT]",
 		Short: "Write the Exchange changes: checklist, apply/undo/verify scripts, .reg key",
 		Long:  stepsLong(),
 		Example: `  # Zivver PAMS on Exchange Server, all defaults from the manual:
@@ -210,7 +210,13 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 		if _, err := io.WriteString(a.stdout, art.Text); err != nil {
 			return err
 		}
-		fmt.Fprintln(a.stderr, "relaywiz: this is checklist.md; --out DIR writes it with apply.ps1, undo.ps1 and verify.ps1 (see relaywiz steps --help)")
+		var others []string // every file --out writes, from the artifacts themselves
+		for _, x := range arts {
+			if x.Format != steps.FormatChecklist {
+				others = append(others, x.Name)
+			}
+		}
+		fmt.Fprintf(a.stderr, "relaywiz: this is checklist.md; --out DIR writes it with %s (see relaywiz steps --help)\n", joinAnd(others))
 		return nil
 	}
 }
@@ -220,13 +226,14 @@ func runSteps(ctx context.Context, a *app, deps stepsDeps, cmd *cobra.Command, f
 func stepsInputs(a *app, cmd *cobra.Command, f *stepsFlags) (steps.Inputs, error) {
 	changed := cmd.Flags().Changed
 	var in steps.Inputs
-	_, prof, path, err := a.commandProfile(f.profile)
+	_, prof, path, err := a.loadCommandProfile(f.profile)
 	if err != nil {
 		return in, err
 	}
 	sameScenario := !changed("scenario") || steps.ScenarioID(f.scenario) == prof.Steps.Scenario
 	switch {
 	case path != "" && prof.Steps.Scenario != "" && sameScenario:
+		a.announceProfile(path) // only when it is really used
 		in = prof.StepsInputs()
 	case path != "" && f.profile != "":
 		// an explicit profile of another scenario is a contradiction
@@ -388,7 +395,7 @@ func checkPlaceholderDNS(ctx context.Context, w io.Writer, deps stepsDeps, in st
 	}
 	switch {
 	case len(found) > 0:
-		fmt.Fprintf(w, "relaywiz: WARNING: placeholder-domain %s exists in public DNS (%s).\n"+
+		fmt.Fprintf(w, "relaywiz: WARNING: --placeholder-domain %s exists in public DNS (%s).\n"+
 			"  The manuals say the placeholder must not be a real domain: once it is an accepted domain,\n"+
 			"  your users can no longer reach real addresses there, and mail for it stays inside Exchange.\n"+
 			"  Unless that is intended (the manuals' own example zivver.org belongs to Zivver), pick a\n"+
@@ -397,7 +404,7 @@ func checkPlaceholderDNS(ctx context.Context, w io.Writer, deps stepsDeps, in st
 	case len(failures) > 0:
 		fmt.Fprintf(w, "relaywiz: --check-dns: could not check %s: %s\n", domain, strings.Join(failures, "; "))
 	default:
-		fmt.Fprintf(w, "relaywiz: placeholder-domain %s does not exist in public DNS: good.\n", domain)
+		fmt.Fprintf(w, "relaywiz: --placeholder-domain %s does not exist in public DNS: good.\n", domain)
 	}
 }
 
@@ -418,4 +425,12 @@ func stepsHasString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// joinAnd lists names as people write them: "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

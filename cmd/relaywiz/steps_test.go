@@ -48,6 +48,11 @@ func TestStepsHelpListsScenariosOneLineEach(t *testing.T) {
 			t.Errorf("--help has no line with %s and its title", s.ID)
 		}
 	}
+	// The usage line says what holds: the saved profile can give the
+	// scenario, and without --out or --format steps prints the checklist.
+	if !strings.Contains(out, "relaywiz steps [--scenario ID | --profile FILE] [flags] [--out DIR | --format FORMAT]") {
+		t.Errorf("usage line claims --scenario and --out/--format are required:\n%s", out)
+	}
 	for _, want := range []string{"Examples:", "relaywiz steps --scenario pams-onprem --out", "--force", "UTF-16LE", "BOM", "--check-dns"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help does not mention %q", want)
@@ -297,8 +302,8 @@ func TestStepsCheckDNS(t *testing.T) {
 		r    *fakeResolver
 		says string
 	}{
-		{"exists", &fakeResolver{hosts: []string{"192.0.2.1"}, mx: []*net.MX{{Host: "mx.example.com.", Pref: 10}}}, "WARNING: placeholder-domain zivver-relay.invalid exists in public DNS (address 192.0.2.1; mail exchanger mx.example.com)"},
-		{"absent", &fakeResolver{err: notFound}, "does not exist in public DNS: good"},
+		{"exists", &fakeResolver{hosts: []string{"192.0.2.1"}, mx: []*net.MX{{Host: "mx.example.com.", Pref: 10}}}, "WARNING: --placeholder-domain zivver-relay.invalid exists in public DNS (address 192.0.2.1; mail exchanger mx.example.com)"},
+		{"absent", &fakeResolver{err: notFound}, "relaywiz: --placeholder-domain zivver-relay.invalid does not exist in public DNS: good"},
 		{"offline", &fakeResolver{err: errors.New("connection refused")}, "could not check zivver-relay.invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -326,7 +331,7 @@ func TestStepsCheckDNS(t *testing.T) {
 	if code != exitOK || len(r.asked) == 0 || r.asked[0] != "zivver.org" {
 		t.Errorf("default placeholder not checked: exit %d, asked %v", code, r.asked)
 	}
-	if !strings.Contains(errb, "WARNING: placeholder-domain zivver.org exists in public DNS (address 192.0.2.7)") {
+	if !strings.Contains(errb, "WARNING: --placeholder-domain zivver.org exists in public DNS (address 192.0.2.7)") {
 		t.Errorf("no warning for the default placeholder: %q", errb)
 	}
 	// Scenarios without a placeholder domain say so.
@@ -356,6 +361,20 @@ func TestStepsHelpEndsWithExitStatus(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(section), "\n")[1:] {
 		if line != "" && !strings.HasPrefix(line, " ") {
 			t.Errorf("the help goes on after the exit status section: %q", line)
+		}
+	}
+}
+
+// Without --out or --format, steps prints the checklist and names every
+// other file --out writes (export.ps1 and pams.reg included).
+func TestStepsChecklistNoteNamesEveryFile(t *testing.T) {
+	code, _, errb := runStepsCLI(t, "--scenario", "pams-onprem")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	for _, name := range []string{"apply.ps1", "undo.ps1", "verify.ps1", "export.ps1", "pams.reg"} {
+		if !strings.Contains(errb, name) {
+			t.Errorf("the note does not name %s: %q", name, errb)
 		}
 	}
 }

@@ -120,6 +120,16 @@ func TestCredsAndStepsUseSavedProfile(t *testing.T) {
 	if code := run(context.Background(), sa, []string{"steps", "--scenario", "pams-onprem", "--format", "checklist"}); code != exitOK || strings.Contains(sout.String(), "Vertrouwelijk") {
 		t.Errorf("steps --scenario over a profile of another scenario: exit %d %s", code, serr)
 	}
+	// ... and stderr does not claim the profile was used
+	if strings.Contains(serr.String(), "using profile") {
+		t.Errorf("steps --scenario pams-onprem says it used a relay-onprem profile it ignored: %q", serr)
+	}
+	// the same for audit
+	sa, _, serr = stepsTestApp()
+	sa.defaultProfile = def
+	if code := run(context.Background(), sa, []string{"audit", "--scenario", "pams-onprem"}); code != exitOK || strings.Contains(serr.String(), "using profile") {
+		t.Errorf("audit --scenario over a profile of another scenario: exit %d %q", code, serr)
+	}
 }
 
 // The old flag names keep working and appear in no help.
