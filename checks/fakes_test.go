@@ -166,6 +166,14 @@ type scripted struct {
 
 func (s scripted) start(t testing.TB) int {
 	t.Helper()
+	return serveRaw(t, s.handle)
+}
+
+// serveRaw accepts connections on a free loopback port and hands each to
+// handle; at the end of the test the listener and every connection are
+// closed, so a fake that holds a connection open cannot outlive the test.
+func serveRaw(t testing.TB, handle func(net.Conn)) int {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +189,7 @@ func (s scripted) start(t testing.TB) int {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
-			go s.handle(c)
+			go handle(c)
 		}
 	}()
 	t.Cleanup(func() {

@@ -47,33 +47,7 @@ func (f *rawSmartHost) readGroups() [][]string {
 
 func (f *rawSmartHost) start(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			go f.handle(c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return l.Addr().(*net.TCPAddr).Port
+	return serveRaw(t, f.handle)
 }
 
 func (f *rawSmartHost) replyFor(line string) (string, bool) {
