@@ -155,18 +155,7 @@ func (s *liveTestStep) viewOnline() string {
 	ses := s.c.Session
 	w := max(s.w-2, 20)
 	var b strings.Builder
-	line := func(mark string, text string) {
-		style := st.Subtle
-		switch mark {
-		case markOK:
-			style = st.OK
-		case markFail:
-			style = st.Fail
-		case markWarn:
-			style = st.Warn
-		}
-		b.WriteString(hang(style.Render(mark)+" ", text, w) + "\n")
-	}
+	line := func(mark, text string) { b.WriteString(st.markLine(mark, text, st.Subtle, w)) }
 	b.WriteString(st.Title.Render("Proving the Exchange Online route") + "\n")
 	b.WriteString(wrap("Exchange Online's connector starts in Microsoft's network and cannot log in to "+ses.Host+
 		": a message sent from here would prove nothing about that path. Step 3 checked port 25 and the certificate as Exchange Online sees them.", w) + "\n\n")

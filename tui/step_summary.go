@@ -92,18 +92,7 @@ func (s *summaryStep) render(w int) string {
 	st := s.c.Styles
 	ses := s.c.Session
 	var b strings.Builder
-	item := func(mark, text string) {
-		style := st.Text
-		switch mark {
-		case markOK:
-			style = st.OK
-		case markFail:
-			style = st.Fail
-		case markWarn:
-			style = st.Warn
-		}
-		b.WriteString(hang(style.Render(mark)+" ", text, w) + "\n")
-	}
+	item := func(mark, text string) { b.WriteString(st.markLine(mark, text, st.Text, w)) }
 	head := func(t string) { b.WriteString("\n" + st.Title.Render(t) + "\n") }
 
 	b.WriteString(st.Title.Render("What relaywiz proved") + "\n")

@@ -49,6 +49,21 @@ const (
 	markSkipped = "-"
 )
 
+// markLine is one result line: the mark in its colour (other marks in
+// plain), then text hung under itself at width w.
+func (st *Styles) markLine(mark, text string, plain lipgloss.Style, w int) string {
+	style := plain
+	switch mark {
+	case markOK:
+		style = st.OK
+	case markFail:
+		style = st.Fail
+	case markWarn:
+		style = st.Warn
+	}
+	return hang(style.Render(mark)+" ", text, w) + "\n"
+}
+
 // DefaultStyles returns the wizard's styles. Adaptive colours keep text
 // readable on light and dark terminals.
 func DefaultStyles() *Styles {
