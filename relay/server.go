@@ -152,39 +152,18 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.AllowRemote && (o.ClientUser == "" || o.ClientPassword == "") {
 		return nil, errors.New("relay: --allow-remote needs client credentials (--client-user and a client password) so the relay is never open to the network")
 	}
-	if o.MaxMessageBytes <= 0 {
-		o.MaxMessageBytes = DefaultMaxMessageBytes
-	}
-	if o.MaxSessions <= 0 {
-		o.MaxSessions = DefaultMaxSessions
-	}
-	if o.MaxRecipients <= 0 {
-		o.MaxRecipients = DefaultMaxRecipients
-	}
-	if o.ReadTimeout <= 0 {
-		o.ReadTimeout = DefaultReadTimeout
-	}
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = DefaultWriteTimeout
-	}
-	if o.UpstreamTimeout <= 0 {
-		o.UpstreamTimeout = DefaultUpstreamTimeout
-	}
-	if o.StressIdleTimeout <= 0 {
-		o.StressIdleTimeout = DefaultStressIdleTimeout
-	}
-	if o.AuthFailureDelay <= 0 {
-		o.AuthFailureDelay = DefaultAuthFailureDelay
-	}
-	if o.MaxAuthFailures <= 0 {
-		o.MaxAuthFailures = DefaultMaxAuthFailures
-	}
-	if o.UpstreamCommandTimeout <= 0 {
-		o.UpstreamCommandTimeout = DefaultUpstreamCommandTimeout
-	}
-	if o.UpstreamDataTimeout <= 0 {
-		o.UpstreamDataTimeout = DefaultUpstreamDataTimeout
-	}
+	// Zero or negative: the documented default.
+	defaultIfUnset(&o.MaxMessageBytes, DefaultMaxMessageBytes)
+	defaultIfUnset(&o.MaxSessions, DefaultMaxSessions)
+	defaultIfUnset(&o.MaxRecipients, DefaultMaxRecipients)
+	defaultIfUnset(&o.ReadTimeout, DefaultReadTimeout)
+	defaultIfUnset(&o.WriteTimeout, DefaultWriteTimeout)
+	defaultIfUnset(&o.UpstreamTimeout, DefaultUpstreamTimeout)
+	defaultIfUnset(&o.StressIdleTimeout, DefaultStressIdleTimeout)
+	defaultIfUnset(&o.AuthFailureDelay, DefaultAuthFailureDelay)
+	defaultIfUnset(&o.MaxAuthFailures, DefaultMaxAuthFailures)
+	defaultIfUnset(&o.UpstreamCommandTimeout, DefaultUpstreamCommandTimeout)
+	defaultIfUnset(&o.UpstreamDataTimeout, DefaultUpstreamDataTimeout)
 	if o.Hostname == "" {
 		o.Hostname = "relaywiz.localhost"
 	}
@@ -311,5 +290,12 @@ func (s *Server) emit(r SessionRecord) {
 	}
 	if s.opts.OnSession != nil {
 		s.opts.OnSession(r)
+	}
+}
+
+// defaultIfUnset replaces a zero or negative limit with its default.
+func defaultIfUnset[T ~int | ~int64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
