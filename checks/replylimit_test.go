@@ -17,36 +17,23 @@ import (
 func floodServer(t *testing.T, chunk string) (port int, sent *atomic.Int64) {
 	t.Helper()
 	sent = &atomic.Int64{}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	port = serveRaw(t, func(c net.Conn) {
+		defer c.Close()
+		_, _ = io.WriteString(c, "220 flood.test ESMTP\r\n")
+		buf := make([]byte, 64)
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+		block := []byte(strings.Repeat(chunk, 32<<10/len(chunk)))
 		for {
-			c, err := l.Accept()
+			n, err := c.Write(block)
+			sent.Add(int64(n))
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				_, _ = io.WriteString(c, "220 flood.test ESMTP\r\n")
-				buf := make([]byte, 64)
-				if _, err := c.Read(buf); err != nil {
-					return
-				}
-				block := []byte(strings.Repeat(chunk, 32<<10/len(chunk)))
-				for {
-					n, err := c.Write(block)
-					sent.Add(int64(n))
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port, sent
+	})
+	return port, sent
 }
 
 func TestEHLOFloodFailsTheStageAtTheCap(t *testing.T) {
